@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the test VM (as /tests/run.sh): every test in order, TAP
+# output. seal.sh pins the module, so it runs last.
+TESTS=${TESTS:-"fail_closed traffic atomic digest netlink seal"}
+for a in $(cat /proc/cmdline); do
+	case $a in ndvmfw.tests=*) TESTS=$(echo "${a#ndvmfw.tests=}" | tr , ' ') ;; esac
+done
+export PATH=/usr/bin:/sbin:/bin:/usr/sbin
+
+set -- $TESTS
+echo "TAP version 13"
+echo "1..$(($# + 1))"
+i=0
+failed=0
+for t in $TESTS; do
+	i=$((i + 1))
+	start=$(cut -d' ' -f1 /proc/uptime)
+	timeout 600 sh "/tests/$t.sh" >"/tmp/$t.log" 2>&1
+	rc=$?
+	end=$(cut -d' ' -f1 /proc/uptime)
+	sed 's/^/# /' "/tmp/$t.log"
+	case $rc in
+	0) echo "ok $i - $t # ${start}s-${end}s" ;;
+	4) echo "ok $i - $t # SKIP" ;;
+	*) echo "not ok $i - $t (rc=$rc)"; failed=$((failed + 1)) ;;
+	esac
+done
+i=$((i + 1))
+if dmesg | grep -E -q 'WARNING:|BUG:|Call Trace|KFENCE|general protection'; then
+	dmesg | grep -E -B2 -A20 'WARNING:|BUG:|Call Trace|KFENCE' | sed 's/^/# /'
+	echo "not ok $i - kernel log has no WARN, BUG or oops"
+	failed=$((failed + 1))
+else
+	echo "ok $i - kernel log has no WARN, BUG or oops"
+fi
+[ $failed = 0 ]
