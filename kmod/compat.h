@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels we build against, decided by feature
+ * probes in kmod/Kbuild rather than by version numbers.
+ */
+#ifndef _NDVMFW_COMPAT_H
+#define _NDVMFW_COMPAT_H
+
+#ifdef NDVMFW_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+#endif /* _NDVMFW_COMPAT_H */

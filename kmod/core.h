@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-memory rule set and the classifier, shared by the module and
+ * userspace (see env.h). A rule set is a handful of flat arrays: sets point
+ * into elems, rules point into sets, ports and icmp. It is immutable once
+ * built.
+ */
+#ifndef _NDVMFW_CORE_H
+#define _NDVMFW_CORE_H
+
+#include "env.h"
+#include "uapi/ndvmfw.h"
+
+#define NDVMFW_PROTO_ANY	0xffff
+#define NDVMFW_SET_NONE		U32_MAX
+
+enum ndvmfw_iface_mode {
+	NDVMFW_IFACE_NONE,
+	NDVMFW_IFACE_EXACT,
+	NDVMFW_IFACE_PREFIX,
+};
+
+struct ndvmfw_elem {
+	u8 family;		/* NFPROTO_IPV4 or NFPROTO_IPV6 */
+	u8 plen;
+	u8 addr[16];		/* network byte order */
+};
+
+struct ndvmfw_set {
+	char name[NDVMFW_SET_NAME_MAX];	/* "" for an anonymous set */
+	u32 first;		/* into ruleset.elems */
+	u32 count;
+};
+
+struct ndvmfw_port_range {
+	u16 lo;
+	u16 hi;
+};
+
+struct ndvmfw_icmp {
+	u8 type;
+	u8 code;
+	u8 has_code;
+};
+
+struct ndvmfw_iface {
+	u8 mode;		/* enum ndvmfw_iface_mode */
+	char name[IFNAMSIZ];
+};
+
+struct ndvmfw_endpoint {
+	u32 set;		/* NDVMFW_SET_NONE: any address */
+	u32 port_first;		/* into ruleset.ports */
+	u32 port_count;
+};
+
+struct ndvmfw_rule {
+	u8 verdict;		/* enum ndvmfw_verdict */
+	u8 family;		/* 0: any */
+	u16 proto;		/* NDVMFW_PROTO_ANY or 0..255 */
+	u32 flags;		/* NDVMFW_RULE_F_* */
+	u32 state;		/* NDVMFW_STATE_*, 0: any */
+	struct ndvmfw_iface iif;
+	struct ndvmfw_iface oif;
+	struct ndvmfw_endpoint src;
+	struct ndvmfw_endpoint dst;
+	u32 icmp_first;		/* into ruleset.icmp */
+	u32 icmp_count;
+};
+
+struct ndvmfw_ruleset {
+	u8 policy;
+	u32 nsets, nelems, nrules, nports, nicmp;
+	struct ndvmfw_set *sets;
+	struct ndvmfw_elem *elems;
+	struct ndvmfw_rule *rules;
+	struct ndvmfw_port_range *ports;
+	struct ndvmfw_icmp *icmp;
+};
+
+/* Where ndvmfw_ruleset_check() found a problem. */
+enum ndvmfw_where {
+	NDVMFW_AT_RULESET,
+	NDVMFW_AT_SET,
+	NDVMFW_AT_ELEM,
+	NDVMFW_AT_RULE,
+};
+
+struct ndvmfw_error {
+	const char *msg;	/* static string */
+	enum ndvmfw_where where;
+	u32 index;		/* set, element or rule index */
+};
+
+bool ndvmfw_proto_has_ports(u16 proto);
+const char *ndvmfw_elem_check(const struct ndvmfw_elem *e);
+const char *ndvmfw_set_name_check(const char *name);
+int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
+			 struct ndvmfw_error *err);
+void ndvmfw_ruleset_digest(const struct ndvmfw_ruleset *rs, u8 *digest);
+u8 ndvmfw_rule_families(const struct ndvmfw_ruleset *rs,
+			const struct ndvmfw_rule *r);
+
+#define NDVMFW_FAM_IP	1U
+#define NDVMFW_FAM_IP6	2U
+
+/* ---- classifier ---- */
+
+struct ndvmfw_u128 {
+	u64 hi;
+	u64 lo;
+};
+
+enum ndvmfw_dim {
+	NDVMFW_DIM_IIF,		/* interface name as a 128-bit string */
+	NDVMFW_DIM_OIF,
+	NDVMFW_DIM_PROTO,
+	NDVMFW_DIM_SADDR,
+	NDVMFW_DIM_DADDR,
+	NDVMFW_DIM_SPORT,	/* port, or NDVMFW_L4_NONE */
+	NDVMFW_DIM_DPORT,	/* port, icmp type << 8 | code, or NONE */
+	NDVMFW_DIMS
+};
+
+/* L4 key value of a packet whose ports or ICMP header are unknown. */
+#define NDVMFW_L4_NONE	0x10000
+
+struct ndvmfw_key {
+	struct ndvmfw_u128 f[NDVMFW_DIMS];
+};
+
+struct ndvmfw_cls;
+
+int ndvmfw_cls_build(const struct ndvmfw_ruleset *rs, u8 family,
+		     size_t max_bytes, struct ndvmfw_cls **clsp);
+void ndvmfw_cls_free(struct ndvmfw_cls *cls);
+s32 ndvmfw_cls_lookup(const struct ndvmfw_cls *cls,
+		      const struct ndvmfw_key *key);
+size_t ndvmfw_cls_bytes(const struct ndvmfw_cls *cls);
+u32 ndvmfw_cls_nodes(const struct ndvmfw_cls *cls);
+
+void ndvmfw_key_ifname(struct ndvmfw_u128 *v, const char *name);
+
+static inline void ndvmfw_key_addr(struct ndvmfw_u128 *v, const u8 *a,
+				   bool v6)
+{
+	int i;
+
+	v->hi = 0;
+	v->lo = 0;
+	if (!v6) {
+		for (i = 0; i < 4; i++)
+			v->lo = v->lo << 8 | a[i];
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		v->hi = v->hi << 8 | a[i];
+	for (i = 8; i < 16; i++)
+		v->lo = v->lo << 8 | a[i];
+}
+
+static inline void ndvmfw_key_u64(struct ndvmfw_u128 *v, u64 x)
+{
+	v->hi = 0;
+	v->lo = x;
+}
+
+#endif /* _NDVMFW_CORE_H */

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet path. The IPv4/IPv6 hooks judge what the machine receives
+ * (LOCAL_IN), forwards (FORWARD) and sends (LOCAL_OUT), where the input
+ * and output interfaces are known. A netdev ingress hook on every
+ * non-loopback interface of the initial namespace, including interfaces
+ * that appear later, drops everything until the first rule set is
+ * committed, ARP and other non-IP traffic included. Loopback traffic is
+ * never judged. Nothing here allocates or locks: one RCU pointer, per-CPU
+ * counters.
+ */
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/rtnetlink.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include "compat.h"
+#include "ndvmfw.h"
+
+static unsigned int ndvmfw_unloaded(void)
+{
+	ndvmfw_stat_inc(NDVMFW_STAT_UNLOADED);
+	return ndvmfw_fail_open ? NF_ACCEPT : NF_DROP;
+}
+
+static void ndvmfw_key_l4(struct ndvmfw_key *k, const struct sk_buff *skb,
+			  unsigned int thoff, u8 proto, bool icmp)
+{
+	u8 buf[4];
+	const u8 *p;
+
+	ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], NDVMFW_L4_NONE);
+	ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
+	if (icmp) {
+		p = skb_header_pointer(skb, thoff, 2, buf);
+		if (p)
+			ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
+				       get_unaligned_be16(p));
+	} else if (ndvmfw_proto_has_ports(proto)) {
+		p = skb_header_pointer(skb, thoff, 4, buf);
+		if (!p)
+			return;
+		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], get_unaligned_be16(p));
+		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
+			       get_unaligned_be16(p + 2));
+	}
+}
+
+static int ndvmfw_key_ipv4(struct ndvmfw_key *k, const struct sk_buff *skb)
+{
+	unsigned int nhoff = skb_network_offset(skb);
+	const struct iphdr *iph;
+	struct iphdr _iph;
+
+	iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
+	if (!iph || iph->ihl < 5 || iph->version != 4)
+		return -EINVAL;
+	ndvmfw_key_u64(&k->f[NDVMFW_DIM_PROTO], iph->protocol);
+	ndvmfw_key_addr(&k->f[NDVMFW_DIM_SADDR], (const u8 *)&iph->saddr,
+			false);
+	ndvmfw_key_addr(&k->f[NDVMFW_DIM_DADDR], (const u8 *)&iph->daddr,
+			false);
+	if (iph->frag_off & htons(IP_OFFSET)) {
+		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], NDVMFW_L4_NONE);
+		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
+		return 0;
+	}
+	ndvmfw_key_l4(k, skb, nhoff + iph->ihl * 4, iph->protocol,
+		      iph->protocol == IPPROTO_ICMP);
+	return 0;
+}
+
+static int ndvmfw_key_ipv6(struct ndvmfw_key *k, struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr _ip6h;
+	unsigned short frag_off = 0;
+	unsigned int thoff = 0;
+	int proto, flags = 0;
+
+	ip6h = skb_header_pointer(skb, skb_network_offset(skb),
+				  sizeof(_ip6h), &_ip6h);
+	if (!ip6h || ip6h->version != 6)
+		return -EINVAL;
+	ndvmfw_key_addr(&k->f[NDVMFW_DIM_SADDR], ip6h->saddr.s6_addr, true);
+	ndvmfw_key_addr(&k->f[NDVMFW_DIM_DADDR], ip6h->daddr.s6_addr, true);
+	proto = ipv6_find_hdr(skb, &thoff, -1, &frag_off, &flags);
+	if (proto < 0)
+		return -EINVAL;
+	ndvmfw_key_u64(&k->f[NDVMFW_DIM_PROTO], proto);
+	if (frag_off) {
+		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], NDVMFW_L4_NONE);
+		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
+		return 0;
+	}
+	ndvmfw_key_l4(k, skb, thoff, proto, proto == IPPROTO_ICMPV6);
+	return 0;
+}
+
+static void ndvmfw_log(const struct ndvmfw_table *t, u32 idx,
+		       const struct nf_hook_state *state,
+		       const struct ndvmfw_key *k, bool v6)
+{
+	u64 sport = k->f[NDVMFW_DIM_SPORT].lo;
+	u64 dport = k->f[NDVMFW_DIM_DPORT].lo;
+	char src[48], dst[48];
+	u8 s[16], d[16];
+
+	if (!net_ratelimit())
+		return;
+	if (v6) {
+		put_unaligned_be64(k->f[NDVMFW_DIM_SADDR].hi, s);
+		put_unaligned_be64(k->f[NDVMFW_DIM_SADDR].lo, s + 8);
+		put_unaligned_be64(k->f[NDVMFW_DIM_DADDR].hi, d);
+		put_unaligned_be64(k->f[NDVMFW_DIM_DADDR].lo, d + 8);
+		snprintf(src, sizeof(src), "%pI6c", s);
+		snprintf(dst, sizeof(dst), "%pI6c", d);
+	} else {
+		put_unaligned_be32(k->f[NDVMFW_DIM_SADDR].lo, s);
+		put_unaligned_be32(k->f[NDVMFW_DIM_DADDR].lo, d);
+		snprintf(src, sizeof(src), "%pI4", s);
+		snprintf(dst, sizeof(dst), "%pI4", d);
+	}
+	pr_info("rule %u %s in=%s out=%s src=%s dst=%s proto=%llu sport=%lld dport=%lld\n",
+		idx + 1,
+		t->rs.rules[idx].verdict == NDVMFW_ACCEPT ? "accept" : "drop",
+		state->in ? state->in->name : "",
+		state->out ? state->out->name : "", src, dst,
+		k->f[NDVMFW_DIM_PROTO].lo,
+		sport == NDVMFW_L4_NONE ? -1LL : (s64)sport,
+		dport == NDVMFW_L4_NONE ? -1LL : (s64)dport);
+}
+
+static void ndvmfw_count(const struct ndvmfw_table *t, u32 idx,
+			 unsigned int len)
+{
+	struct ndvmfw_counter *c;
+
+	preempt_disable();
+	c = &t->pcpu[smp_processor_id()][idx];
+	local64_inc(&c->packets);
+	local64_add(len, &c->bytes);
+	preempt_enable();
+}
+
+static unsigned int ndvmfw_judge(struct sk_buff *skb,
+				 const struct nf_hook_state *state, bool v6)
+{
+	const struct ndvmfw_table *t;
+	struct ndvmfw_key key;
+	u8 verdict;
+	s32 idx;
+	int ret;
+
+	if ((state->in && (state->in->flags & IFF_LOOPBACK)) ||
+	    (state->out && (state->out->flags & IFF_LOOPBACK)))
+		return NF_ACCEPT;
+	t = rcu_dereference(ndvmfw_active);
+	if (unlikely(!t))
+		return ndvmfw_unloaded();
+
+	ndvmfw_key_ifname(&key.f[NDVMFW_DIM_IIF],
+			  state->in ? state->in->name : NULL);
+	ndvmfw_key_ifname(&key.f[NDVMFW_DIM_OIF],
+			  state->out ? state->out->name : NULL);
+	ret = v6 ? ndvmfw_key_ipv6(&key, skb) : ndvmfw_key_ipv4(&key, skb);
+	if (unlikely(ret)) {
+		ndvmfw_stat_inc(NDVMFW_STAT_MALFORMED);
+		return NF_DROP;
+	}
+	idx = ndvmfw_cls_lookup(v6 ? t->cls6 : t->cls4, &key);
+	if (idx < 0) {
+		ndvmfw_count(t, t->rs.nrules, skb->len);
+		verdict = t->rs.policy;
+	} else {
+		ndvmfw_count(t, idx, skb->len);
+		verdict = t->rs.rules[idx].verdict;
+		if (unlikely(t->rs.rules[idx].flags & NDVMFW_RULE_F_LOG))
+			ndvmfw_log(t, idx, state, &key, v6);
+	}
+	return verdict == NDVMFW_ACCEPT ? NF_ACCEPT : NF_DROP;
+}
+
+static unsigned int ndvmfw_ipv4_hook(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	return ndvmfw_judge(skb, state, false);
+}
+
+static unsigned int ndvmfw_ipv6_hook(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	return ndvmfw_judge(skb, state, true);
+}
+
+#define NDVMFW_INET_OPS(_fn, _pf, _hooknum, _prio) {	\
+	.hook = _fn,					\
+	.pf = _pf,					\
+	.hooknum = _hooknum,				\
+	.priority = _prio,				\
+}
+
+static const struct nf_hook_ops ndvmfw_inet_ops[] = {
+	NDVMFW_INET_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_LOCAL_IN,
+			NF_IP_PRI_FILTER),
+	NDVMFW_INET_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_FORWARD,
+			NF_IP_PRI_FILTER),
+	NDVMFW_INET_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_LOCAL_OUT,
+			NF_IP_PRI_FILTER),
+	NDVMFW_INET_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_LOCAL_IN,
+			NF_IP6_PRI_FILTER),
+	NDVMFW_INET_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_FORWARD,
+			NF_IP6_PRI_FILTER),
+	NDVMFW_INET_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_LOCAL_OUT,
+			NF_IP6_PRI_FILTER),
+};
+
+/* ---- per-device ingress hooks ---- */
+
+struct ndvmfw_dev {
+	struct list_head list;
+	struct nf_hook_ops ops;
+	struct rcu_head rcu;
+};
+
+static LIST_HEAD(ndvmfw_devs);	/* under RTNL */
+
+static unsigned int ndvmfw_ingress_hook(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	if (likely(rcu_access_pointer(ndvmfw_active)))
+		return NF_ACCEPT;
+	return ndvmfw_unloaded();
+}
+
+static int ndvmfw_dev_attach(struct net_device *dev)
+{
+	struct ndvmfw_dev *d;
+	int ret;
+
+	ASSERT_RTNL();
+	if (dev->flags & IFF_LOOPBACK)
+		return 0;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->ops.hook = ndvmfw_ingress_hook;
+	d->ops.pf = NFPROTO_NETDEV;
+	d->ops.hooknum = NF_NETDEV_INGRESS;
+	d->ops.priority = INT_MIN + 1;
+	d->ops.dev = dev;
+	ret = nf_register_net_hook(dev_net(dev), &d->ops);
+	if (ret) {
+		kfree(d);
+		return ret;
+	}
+	list_add(&d->list, &ndvmfw_devs);
+	return 0;
+}
+
+static void ndvmfw_dev_detach(struct net_device *dev)
+{
+	struct ndvmfw_dev *d, *tmp;
+
+	ASSERT_RTNL();
+	list_for_each_entry_safe(d, tmp, &ndvmfw_devs, list) {
+		if (d->ops.dev != dev)
+			continue;
+		nf_unregister_net_hook(dev_net(dev), &d->ops);
+		list_del(&d->list);
+		kfree_rcu(d, rcu);
+	}
+}
+
+static int ndvmfw_netdev_event(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	switch (event) {
+	case NETDEV_REGISTER:
+		/* An interface we cannot filter does not come up. */
+		return notifier_from_errno(ndvmfw_dev_attach(dev));
+	case NETDEV_UNREGISTER:
+		ndvmfw_dev_detach(dev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ndvmfw_netdev_nb = {
+	.notifier_call = ndvmfw_netdev_event,
+};
+
+int ndvmfw_hooks_init(void)
+{
+	int ret;
+
+	ret = nf_register_net_hooks(&init_net, ndvmfw_inet_ops,
+				    ARRAY_SIZE(ndvmfw_inet_ops));
+	if (ret)
+		return ret;
+	/* Replays NETDEV_REGISTER for the interfaces that exist already. */
+	ret = register_netdevice_notifier_net(&init_net, &ndvmfw_netdev_nb);
+	if (ret)
+		goto err_inet;
+	return 0;
+
+err_inet:
+	nf_unregister_net_hooks(&init_net, ndvmfw_inet_ops,
+				ARRAY_SIZE(ndvmfw_inet_ops));
+	return ret;
+}
+
+void ndvmfw_hooks_exit(void)
+{
+	/* Replays NETDEV_UNREGISTER, which detaches every ingress hook. */
+	unregister_netdevice_notifier_net(&init_net, &ndvmfw_netdev_nb);
+	nf_unregister_net_hooks(&init_net, ndvmfw_inet_ops,
+				ARRAY_SIZE(ndvmfw_inet_ops));
+	rcu_barrier();
+}

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Semantic checks and the canonical digest of a rule set. The module runs
+ * them on what it received over netlink, fwctl on what it parsed, so that
+ * "fwctl check" refuses exactly what the kernel would and prints the digest
+ * the kernel will report.
+ */
+#include "core.h"
+
+bool ndvmfw_proto_has_ports(u16 proto)
+{
+	switch (proto) {
+	case 6:		/* tcp */
+	case 17:	/* udp */
+	case 33:	/* dccp */
+	case 132:	/* sctp */
+	case 136:	/* udplite */
+		return true;
+	}
+	return false;
+}
+
+static u8 ndvmfw_family_bit(u8 family)
+{
+	return family == NFPROTO_IPV4 ? NDVMFW_FAM_IP : NDVMFW_FAM_IP6;
+}
+
+const char *ndvmfw_elem_check(const struct ndvmfw_elem *e)
+{
+	unsigned int alen, i;
+
+	if (e->family == NFPROTO_IPV4)
+		alen = 4;
+	else if (e->family == NFPROTO_IPV6)
+		alen = 16;
+	else
+		return "address family must be ip or ip6";
+	if (e->plen > alen * 8)
+		return "prefix length too long for the address family";
+	for (i = 0; i < sizeof(e->addr); i++) {
+		u8 keep;
+
+		if (i >= alen)
+			keep = 0;
+		else if (8 * (i + 1) <= e->plen)
+			keep = 0xff;
+		else if (8 * i >= e->plen)
+			keep = 0;
+		else
+			keep = 0xff << (8 - (e->plen - 8 * i));
+		if (e->addr[i] & ~keep)
+			return "address has host bits set beyond the prefix length";
+	}
+	return NULL;
+}
+
+const char *ndvmfw_set_name_check(const char *name)
+{
+	size_t i, len = strnlen(name, NDVMFW_SET_NAME_MAX);
+
+	if (len == NDVMFW_SET_NAME_MAX)
+		return "set name too long";
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		      c == '.'))
+			return "set name may only hold [A-Za-z0-9_.-]";
+	}
+	return NULL;
+}
+
+static const char *ndvmfw_iface_check(const struct ndvmfw_iface *i)
+{
+	size_t len = strnlen(i->name, IFNAMSIZ);
+
+	if (len == IFNAMSIZ)
+		return "interface name too long";
+	switch (i->mode) {
+	case NDVMFW_IFACE_NONE:
+		return len ? "interface name without a match mode" : NULL;
+	case NDVMFW_IFACE_EXACT:
+		return len ? NULL : "empty interface name";
+	case NDVMFW_IFACE_PREFIX:
+		return NULL;
+	}
+	return "bad interface match mode";
+}
+
+static u8 ndvmfw_set_families(const struct ndvmfw_ruleset *rs, u32 set)
+{
+	const struct ndvmfw_set *s = &rs->sets[set];
+	u8 fam = 0;
+	u32 i;
+
+	for (i = 0; i < s->count && fam != (NDVMFW_FAM_IP | NDVMFW_FAM_IP6);
+	     i++)
+		fam |= ndvmfw_family_bit(rs->elems[s->first + i].family);
+	return fam;
+}
+
+/**
+ * ndvmfw_rule_families - the address families a rule can match
+ * @rs: the rule set holding @r
+ * @r: a rule that passed ndvmfw_ruleset_check()
+ *
+ * Return: a mask of NDVMFW_FAM_IP and NDVMFW_FAM_IP6; 0 if the rule can
+ * match no packet (e.g. it names an empty set).
+ */
+u8 ndvmfw_rule_families(const struct ndvmfw_ruleset *rs,
+			const struct ndvmfw_rule *r)
+{
+	u8 fam = NDVMFW_FAM_IP | NDVMFW_FAM_IP6;
+
+	if (r->family)
+		fam = ndvmfw_family_bit(r->family);
+	if (r->src.set != NDVMFW_SET_NONE)
+		fam &= ndvmfw_set_families(rs, r->src.set);
+	if (r->dst.set != NDVMFW_SET_NONE)
+		fam &= ndvmfw_set_families(rs, r->dst.set);
+	return fam;
+}
+
+static const char *ndvmfw_endpoint_check(const struct ndvmfw_ruleset *rs,
+					 const struct ndvmfw_rule *r,
+					 const struct ndvmfw_endpoint *ep)
+{
+	u32 i;
+
+	if (ep->set != NDVMFW_SET_NONE && ep->set >= rs->nsets)
+		return "reference to a set that does not exist";
+	if (!ep->port_count)
+		return NULL;
+	if (ep->port_count > NDVMFW_MAX_PORTS)
+		return "too many port ranges";
+	if (ep->port_first > rs->nports ||
+	    ep->port_count > rs->nports - ep->port_first)
+		return "port list out of bounds";
+	if (!ndvmfw_proto_has_ports(r->proto))
+		return "ports need proto tcp, udp, udplite, sctp or dccp";
+	for (i = 0; i < ep->port_count; i++) {
+		const struct ndvmfw_port_range *p = &rs->ports[ep->port_first + i];
+
+		if (p->lo > p->hi)
+			return "port range ends before it starts";
+	}
+	return NULL;
+}
+
+static const char *ndvmfw_icmp_check(const struct ndvmfw_ruleset *rs,
+				     const struct ndvmfw_rule *r)
+{
+	if (!r->icmp_count)
+		return NULL;
+	if (r->icmp_count > NDVMFW_MAX_ICMP)
+		return "too many icmp types";
+	if (r->icmp_first > rs->nicmp ||
+	    r->icmp_count > rs->nicmp - r->icmp_first)
+		return "icmp list out of bounds";
+	if (!(r->proto == 1 && r->family == NFPROTO_IPV4) &&
+	    !(r->proto == 58 && r->family == NFPROTO_IPV6))
+		return "icmp-type needs proto icmp with family ip, or icmpv6 with family ip6";
+	return NULL;
+}
+
+static int ndvmfw_rule_check(const struct ndvmfw_ruleset *rs,
+			     const struct ndvmfw_rule *r, const char **msg)
+{
+	const char *m = NULL;
+
+	switch (r->verdict) {
+	case NDVMFW_DROP:
+	case NDVMFW_ACCEPT:
+		break;
+	case NDVMFW_REJECT:
+		*msg = "reject is not supported yet";
+		return -EOPNOTSUPP;
+	default:
+		*msg = "bad verdict";
+		return -EINVAL;
+	}
+	if (r->state) {
+		*msg = "state is not supported yet";
+		return -EOPNOTSUPP;
+	}
+	if (r->flags & ~__NDVMFW_RULE_F_ALL)
+		m = "unknown rule flags";
+	else if (r->family && r->family != NFPROTO_IPV4 &&
+		 r->family != NFPROTO_IPV6)
+		m = "family must be ip or ip6";
+	else if (r->proto != NDVMFW_PROTO_ANY && r->proto > 255)
+		m = "protocol out of range";
+	if (!m)
+		m = ndvmfw_iface_check(&r->iif);
+	if (!m)
+		m = ndvmfw_iface_check(&r->oif);
+	if (!m)
+		m = ndvmfw_endpoint_check(rs, r, &r->src);
+	if (!m)
+		m = ndvmfw_endpoint_check(rs, r, &r->dst);
+	if (!m)
+		m = ndvmfw_icmp_check(rs, r);
+	if (!m && !ndvmfw_rule_families(rs, r) &&
+	    (r->src.set == NDVMFW_SET_NONE || rs->sets[r->src.set].count) &&
+	    (r->dst.set == NDVMFW_SET_NONE || rs->sets[r->dst.set].count))
+		m = "rule can never match: its address families conflict";
+	*msg = m;
+	return m ? -EINVAL : 0;
+}
+
+static int ndvmfw_name_cmp(const void *a, const void *b)
+{
+	const struct ndvmfw_set *x = *(const struct ndvmfw_set * const *)a;
+	const struct ndvmfw_set *y = *(const struct ndvmfw_set * const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Named sets have unique names; anonymous sets are referenced. */
+static int ndvmfw_sets_check(const struct ndvmfw_ruleset *rs,
+			     struct ndvmfw_error *err)
+{
+	const struct ndvmfw_set **named;
+	u8 *used;
+	u32 i, n = 0;
+	int ret = 0;
+
+	used = ndvmfw_zalloc_array(rs->nsets, 1);
+	named = ndvmfw_alloc_array(rs->nsets, sizeof(*named));
+	if (!used || !named) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		if (rs->rules[i].src.set != NDVMFW_SET_NONE)
+			used[rs->rules[i].src.set] = 1;
+		if (rs->rules[i].dst.set != NDVMFW_SET_NONE)
+			used[rs->rules[i].dst.set] = 1;
+	}
+	for (i = 0; i < rs->nsets; i++) {
+		if (rs->sets[i].name[0])
+			named[n++] = &rs->sets[i];
+		else if (!used[i])
+			break;
+	}
+	if (i < rs->nsets) {
+		err->msg = "anonymous set not referenced by any rule";
+		err->where = NDVMFW_AT_SET;
+		err->index = i;
+		ret = -EINVAL;
+		goto out;
+	}
+	ndvmfw_sort(named, n, sizeof(*named), ndvmfw_name_cmp);
+	for (i = 1; i < n; i++) {
+		if (!strcmp(named[i - 1]->name, named[i]->name)) {
+			err->msg = "duplicate set name";
+			err->where = NDVMFW_AT_SET;
+			err->index = named[i] - rs->sets;
+			ret = -EINVAL;
+			break;
+		}
+	}
+out:
+	ndvmfw_free(named);
+	ndvmfw_free(used);
+	return ret;
+}
+
+/**
+ * ndvmfw_ruleset_check - validate a whole rule set
+ * @rs: the rule set
+ * @err: where to put the reason and the offending item on failure
+ *
+ * Return: 0, -EINVAL, -E2BIG (a limit), -EOPNOTSUPP (a statement this
+ * version cannot evaluate) or -ENOMEM.
+ */
+int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
+			 struct ndvmfw_error *err)
+{
+	const char *msg;
+	u32 i;
+	int ret;
+
+	err->where = NDVMFW_AT_RULESET;
+	err->index = 0;
+	if (rs->policy != NDVMFW_DROP && rs->policy != NDVMFW_ACCEPT) {
+		err->msg = "policy must be drop or accept";
+		return -EINVAL;
+	}
+	if (rs->nrules > NDVMFW_MAX_RULES || rs->nsets > NDVMFW_MAX_SETS ||
+	    rs->nelems > NDVMFW_MAX_ELEMS) {
+		err->msg = "rule set exceeds the limits of rules, sets or elements";
+		return -E2BIG;
+	}
+	for (i = 0; i < rs->nsets; i++) {
+		const struct ndvmfw_set *s = &rs->sets[i];
+
+		msg = ndvmfw_set_name_check(s->name);
+		if (!msg && (s->first > rs->nelems ||
+			     s->count > rs->nelems - s->first))
+			msg = "set elements out of bounds";
+		if (msg) {
+			err->msg = msg;
+			err->where = NDVMFW_AT_SET;
+			err->index = i;
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < rs->nelems; i++) {
+		msg = ndvmfw_elem_check(&rs->elems[i]);
+		if (msg) {
+			err->msg = msg;
+			err->where = NDVMFW_AT_ELEM;
+			err->index = i;
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		ret = ndvmfw_rule_check(rs, &rs->rules[i], &err->msg);
+		if (ret) {
+			err->where = NDVMFW_AT_RULE;
+			err->index = i;
+			return ret;
+		}
+		if (!(i & 1023))
+			ndvmfw_yield();
+	}
+	return ndvmfw_sets_check(rs, err);
+}
+
+/* ---- canonical encoding, see uapi/ndvmfw.h ---- */
+
+static void ndvmfw_put8(struct ndvmfw_sha256 *c, u8 v)
+{
+	ndvmfw_sha256_update(c, &v, 1);
+}
+
+static void ndvmfw_put16(struct ndvmfw_sha256 *c, u16 v)
+{
+	u8 b[2] = { v >> 8, v };
+
+	ndvmfw_sha256_update(c, b, sizeof(b));
+}
+
+static void ndvmfw_put32(struct ndvmfw_sha256 *c, u32 v)
+{
+	u8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	ndvmfw_sha256_update(c, b, sizeof(b));
+}
+
+static void ndvmfw_put_str(struct ndvmfw_sha256 *c, const char *s, size_t max)
+{
+	size_t len = strnlen(s, max);
+
+	ndvmfw_put8(c, len);
+	ndvmfw_sha256_update(c, s, len);
+}
+
+static void ndvmfw_put_elems(struct ndvmfw_sha256 *c,
+			     const struct ndvmfw_ruleset *rs,
+			     const struct ndvmfw_set *s)
+{
+	u32 i;
+
+	ndvmfw_put32(c, s->count);
+	for (i = 0; i < s->count; i++) {
+		const struct ndvmfw_elem *e = &rs->elems[s->first + i];
+
+		ndvmfw_put8(c, e->family);
+		ndvmfw_put8(c, e->plen);
+		ndvmfw_sha256_update(c, e->addr,
+				     e->family == NFPROTO_IPV4 ? 4 : 16);
+	}
+}
+
+static void ndvmfw_put_iface(struct ndvmfw_sha256 *c,
+			     const struct ndvmfw_iface *i)
+{
+	ndvmfw_put8(c, i->mode);
+	ndvmfw_put_str(c, i->name, IFNAMSIZ);
+}
+
+static void ndvmfw_put_endpoint(struct ndvmfw_sha256 *c,
+				const struct ndvmfw_ruleset *rs,
+				const struct ndvmfw_endpoint *ep)
+{
+	u32 i;
+
+	if (ep->set == NDVMFW_SET_NONE) {
+		ndvmfw_put8(c, 0);
+	} else if (rs->sets[ep->set].name[0]) {
+		ndvmfw_put8(c, 1);
+		ndvmfw_put_str(c, rs->sets[ep->set].name, NDVMFW_SET_NAME_MAX);
+	} else {
+		ndvmfw_put8(c, 2);
+		ndvmfw_put_elems(c, rs, &rs->sets[ep->set]);
+	}
+	ndvmfw_put16(c, ep->port_count);
+	for (i = 0; i < ep->port_count; i++) {
+		ndvmfw_put16(c, rs->ports[ep->port_first + i].lo);
+		ndvmfw_put16(c, rs->ports[ep->port_first + i].hi);
+	}
+}
+
+static void ndvmfw_put_rule(struct ndvmfw_sha256 *c,
+			    const struct ndvmfw_ruleset *rs,
+			    const struct ndvmfw_rule *r)
+{
+	u32 i;
+
+	ndvmfw_put8(c, r->verdict);
+	ndvmfw_put32(c, r->flags);
+	ndvmfw_put_iface(c, &r->iif);
+	ndvmfw_put_iface(c, &r->oif);
+	ndvmfw_put8(c, r->family);
+	ndvmfw_put16(c, r->proto);
+	ndvmfw_put32(c, r->state);
+	ndvmfw_put_endpoint(c, rs, &r->src);
+	ndvmfw_put_endpoint(c, rs, &r->dst);
+	ndvmfw_put16(c, r->icmp_count);
+	for (i = 0; i < r->icmp_count; i++) {
+		const struct ndvmfw_icmp *ic = &rs->icmp[r->icmp_first + i];
+
+		ndvmfw_put8(c, ic->type);
+		ndvmfw_put8(c, ic->has_code ? ic->code : 0);
+		ndvmfw_put8(c, ic->has_code);
+	}
+}
+
+/**
+ * ndvmfw_ruleset_digest - SHA-256 of the canonical encoding of a rule set
+ * @rs: a rule set that passed ndvmfw_ruleset_check()
+ * @digest: NDVMFW_DIGEST_LEN bytes of output
+ *
+ * Anonymous sets are hashed where they are used, named sets by name, so
+ * the digest does not depend on how sets happen to be numbered.
+ */
+void ndvmfw_ruleset_digest(const struct ndvmfw_ruleset *rs, u8 *digest)
+{
+	static const u8 magic[8] = { 'n', 'd', 'v', 'm', 'f', 'w', 0, 1 };
+	struct ndvmfw_sha256 c;
+	u32 i;
+
+	ndvmfw_sha256_init(&c);
+	ndvmfw_sha256_update(&c, magic, sizeof(magic));
+	ndvmfw_put8(&c, rs->policy);
+	for (i = 0; i < rs->nsets; i++) {
+		if (!rs->sets[i].name[0])
+			continue;
+		ndvmfw_put8(&c, 1);
+		ndvmfw_put_str(&c, rs->sets[i].name, NDVMFW_SET_NAME_MAX);
+		ndvmfw_put_elems(&c, rs, &rs->sets[i]);
+	}
+	ndvmfw_put8(&c, 0);
+	ndvmfw_put32(&c, rs->nrules);
+	for (i = 0; i < rs->nrules; i++) {
+		ndvmfw_put_rule(&c, rs, &rs->rules[i]);
+		if (!(i & 1023))
+			ndvmfw_yield();
+	}
+	ndvmfw_sha256_final(&c, digest);
+}

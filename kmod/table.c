@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The active rule set: building a table from a parsed rule set, publishing
+ * it with one RCU pointer, sealing, and the per-CPU counters.
+ */
+#include <linux/cpumask.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <net/netlink.h>
+#include "ndvmfw.h"
+
+static unsigned int max_cls_mb = 256;
+module_param(max_cls_mb, uint, 0444);
+MODULE_PARM_DESC(max_cls_mb,
+		 "Memory bound of the lookup structures of one rule set, MiB");
+
+struct ndvmfw_table __rcu *ndvmfw_active;
+
+/* Serialises commits and seal; readers use RCU. */
+static DEFINE_MUTEX(ndvmfw_lock);
+static bool ndvmfw_is_sealed;
+static u64 ndvmfw_gen;
+
+struct ndvmfw_stats {
+	u64 v[NDVMFW_STAT_MAX];
+};
+
+static struct ndvmfw_stats __percpu *ndvmfw_stats;
+
+struct ndvmfw_table *ndvmfw_table_alloc(void)
+{
+	struct ndvmfw_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (t)
+		refcount_set(&t->ref, 1);
+	return t;
+}
+
+static void ndvmfw_table_free(struct ndvmfw_table *t)
+{
+	struct ndvmfw_ruleset *rs = &t->rs;
+	int cpu;
+
+	if (t->pcpu) {
+		for_each_possible_cpu(cpu)
+			kvfree(t->pcpu[cpu]);
+		kfree(t->pcpu);
+	}
+	ndvmfw_cls_free(t->cls4);
+	ndvmfw_cls_free(t->cls6);
+	kvfree(rs->sets);
+	kvfree(rs->elems);
+	kvfree(rs->rules);
+	kvfree(rs->ports);
+	kvfree(rs->icmp);
+	kfree(t);
+}
+
+void ndvmfw_table_put(struct ndvmfw_table *t)
+{
+	if (t && refcount_dec_and_test(&t->ref))
+		ndvmfw_table_free(t);
+}
+
+/* A reference to the active table, or NULL. */
+struct ndvmfw_table *ndvmfw_table_get(void)
+{
+	struct ndvmfw_table *t;
+
+	rcu_read_lock();
+	t = rcu_dereference(ndvmfw_active);
+	if (t && !refcount_inc_not_zero(&t->ref))
+		t = NULL;
+	rcu_read_unlock();
+	return t;
+}
+
+static const struct nlattr *
+ndvmfw_error_attr(const struct ndvmfw_error *err,
+		  const struct nlattr **rule_attrs,
+		  const struct nlattr **set_attrs)
+{
+	switch (err->where) {
+	case NDVMFW_AT_RULE:
+		return rule_attrs[err->index];
+	case NDVMFW_AT_SET:
+		return set_attrs[err->index];
+	default:
+		return NULL;
+	}
+}
+
+static int ndvmfw_alloc_counters(struct ndvmfw_table *t)
+{
+	int cpu;
+
+	t->pcpu = kcalloc(nr_cpu_ids, sizeof(*t->pcpu), GFP_KERNEL);
+	if (!t->pcpu)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		t->pcpu[cpu] = kvcalloc(t->rs.nrules + 1,
+					sizeof(struct ndvmfw_counter),
+					GFP_KERNEL);
+		if (!t->pcpu[cpu])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * ndvmfw_table_build - validate a parsed rule set and build its lookup
+ * @t: a table whose rule set was filled in from netlink
+ * @extack: for the reason of a failure
+ * @rule_attrs: the attribute each rule came from, to point errors at
+ * @set_attrs: the attribute each set came from
+ *
+ * Return: 0 or a negative errno; @t is left for ndvmfw_table_put() either
+ * way.
+ */
+int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
+		       const struct nlattr **rule_attrs,
+		       const struct nlattr **set_attrs)
+{
+	size_t max = (size_t)max_cls_mb << 20;
+	struct ndvmfw_error err;
+	int ret;
+
+	ret = ndvmfw_ruleset_check(&t->rs, &err);
+	if (ret) {
+		ndvmfw_extack(extack,
+			      ndvmfw_error_attr(&err, rule_attrs, set_attrs),
+			      err.msg);
+		return ret;
+	}
+	ndvmfw_ruleset_digest(&t->rs, t->digest);
+	ret = ndvmfw_cls_build(&t->rs, NFPROTO_IPV4, max, &t->cls4);
+	if (!ret)
+		ret = ndvmfw_cls_build(&t->rs, NFPROTO_IPV6,
+				       max - ndvmfw_cls_bytes(t->cls4),
+				       &t->cls6);
+	if (ret == -E2BIG) {
+		NL_SET_ERR_MSG(extack,
+			       "lookup structure would exceed max_cls_mb");
+		return ret;
+	}
+	if (!ret)
+		ret = ndvmfw_alloc_counters(t);
+	return ret;
+}
+
+static void ndvmfw_seal_locked(void)
+{
+	lockdep_assert_held(&ndvmfw_lock);
+	if (ndvmfw_is_sealed)
+		return;
+	ndvmfw_is_sealed = true;
+	/* Pin the module: rmmod fails from now on. */
+	__module_get(THIS_MODULE);
+	pr_info("rule set sealed until reboot\n");
+}
+
+void ndvmfw_seal(void)
+{
+	mutex_lock(&ndvmfw_lock);
+	ndvmfw_seal_locked();
+	mutex_unlock(&ndvmfw_lock);
+}
+
+bool ndvmfw_sealed(void)
+{
+	return READ_ONCE(ndvmfw_is_sealed);
+}
+
+/**
+ * ndvmfw_table_commit - make a built table the active one
+ * @t: the table; the active pointer takes over the caller's reference
+ * @seal: seal in the same step
+ *
+ * Return: 0, or -EPERM once sealed (the caller keeps its reference).
+ */
+int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
+{
+	struct ndvmfw_table *old;
+
+	mutex_lock(&ndvmfw_lock);
+	if (ndvmfw_is_sealed) {
+		mutex_unlock(&ndvmfw_lock);
+		return -EPERM;
+	}
+	t->generation = ++ndvmfw_gen;
+	old = rcu_replace_pointer(ndvmfw_active, t,
+				  lockdep_is_held(&ndvmfw_lock));
+	if (seal)
+		ndvmfw_seal_locked();
+	mutex_unlock(&ndvmfw_lock);
+
+	pr_info("rule set %llu committed: %u rules, %u sets\n",
+		t->generation, t->rs.nrules, t->rs.nsets);
+	if (old) {
+		synchronize_net();
+		ndvmfw_table_put(old);
+	}
+	return 0;
+}
+
+void ndvmfw_table_counter(const struct ndvmfw_table *t, u32 idx,
+			  u64 *packets, u64 *bytes)
+{
+	int cpu;
+
+	*packets = 0;
+	*bytes = 0;
+	for_each_possible_cpu(cpu) {
+		*packets += local64_read(&t->pcpu[cpu][idx].packets);
+		*bytes += local64_read(&t->pcpu[cpu][idx].bytes);
+	}
+}
+
+void ndvmfw_stat_inc(enum ndvmfw_stat s)
+{
+	this_cpu_inc(ndvmfw_stats->v[s]);
+}
+
+u64 ndvmfw_stat_read(enum ndvmfw_stat s)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(ndvmfw_stats, cpu)->v[s];
+	return sum;
+}
+
+int ndvmfw_table_init(void)
+{
+	ndvmfw_stats = alloc_percpu(struct ndvmfw_stats);
+	return ndvmfw_stats ? 0 : -ENOMEM;
+}
+
+void ndvmfw_table_exit(void)
+{
+	struct ndvmfw_table *t;
+
+	mutex_lock(&ndvmfw_lock);
+	t = rcu_replace_pointer(ndvmfw_active, NULL,
+				lockdep_is_held(&ndvmfw_lock));
+	mutex_unlock(&ndvmfw_lock);
+	synchronize_net();
+	ndvmfw_table_put(t);
+	free_percpu(ndvmfw_stats);
+}

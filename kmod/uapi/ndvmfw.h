@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * ndvmfw: a sealable firewall for network driver VMs.
+ *
+ * The control interface is one generic netlink family, NDVMFW_GENL_NAME,
+ * version NDVMFW_GENL_VERSION. It is available in the initial network
+ * namespace only, and every command requires CAP_NET_ADMIN there.
+ * Attributes are validated strictly: an attribute that a command does not
+ * take, a wrong length or an out-of-range value is refused with an errno
+ * and an extended ack naming the attribute.
+ *
+ * NDVMFW_CMD_GET_STATUS
+ * ---------------------
+ *   Request: no attributes. Reply: one message with
+ *
+ *   NDVMFW_A_LOADED: NLA_U8, 1 once a rule set has been committed
+ *   NDVMFW_A_SEALED: NLA_U8, 1 once sealed (until reboot)
+ *   NDVMFW_A_FAIL_OPEN: NLA_U8, value of the fail_open module parameter
+ *   NDVMFW_A_POLICY: NLA_U8, enum ndvmfw_verdict (when loaded)
+ *   NDVMFW_A_GENERATION: NLA_U64, number of commits since insmod
+ *   NDVMFW_A_DIGEST: binary, NDVMFW_DIGEST_LEN bytes, SHA-256 of the
+ *                    canonical encoding of the active rule set (when loaded)
+ *   NDVMFW_A_NRULES, NDVMFW_A_NSETS, NDVMFW_A_NELEMS: NLA_U32
+ *   NDVMFW_A_POLICY_PACKETS, NDVMFW_A_POLICY_BYTES: NLA_U64, packets that
+ *                    matched no rule and took the policy verdict
+ *   NDVMFW_A_UNLOADED_PACKETS: NLA_U64, packets that met the hooks while
+ *                    no rule set was loaded (dropped unless fail_open)
+ *   NDVMFW_A_CLS_NODES, NDVMFW_A_CLS_BYTES: NLA_U64, size of the lookup
+ *                    structures built for the active rule set
+ *   NDVMFW_A_MALFORMED_PACKETS: NLA_U64, packets dropped because their
+ *                    headers could not be parsed
+ *
+ * NDVMFW_CMD_LOAD
+ * ---------------
+ *   Replaces the whole rule set atomically: the kernel validates every
+ *   attribute, builds its lookup structure and only then switches to the
+ *   new set. On any error the previous rule set stays in force. After
+ *   NDVMFW_CMD_SEAL it fails with EPERM. Limits (NDVMFW_MAX_*) are checked
+ *   before anything is allocated and give E2BIG.
+ *
+ *   NDVMFW_A_POLICY: NLA_U8, NDVMFW_DROP or NDVMFW_ACCEPT (required)
+ *   NDVMFW_A_LOAD_FLAGS: NLA_U32, NDVMFW_LOAD_F_SEAL seals in the same step
+ *   NDVMFW_A_SET: nest, repeated; sets are numbered by NDVMFW_SET_A_ID
+ *                 from 0 in the order they first appear. A set whose
+ *                 elements do not fit into one attribute continues in the
+ *                 next NDVMFW_A_SET with the same id and name.
+ *       NDVMFW_SET_A_ID: NLA_U32 (required)
+ *       NDVMFW_SET_A_NAME: NLA_NUL_STRING, at most NDVMFW_SET_NAME_MAX - 1
+ *                 bytes of [A-Za-z0-9_.-]. Empty or absent: an anonymous
+ *                 set, which must be referenced by at least one rule.
+ *       NDVMFW_SET_A_ELEM: nest, repeated
+ *           NDVMFW_ELEM_A_ADDR: binary, 4 (IPv4) or 16 (IPv6) bytes,
+ *                 network byte order (required)
+ *           NDVMFW_ELEM_A_PREFIXLEN: NLA_U8, at most 32 or 128; the host
+ *                 bits of the address must be zero. Absent: a host.
+ *   NDVMFW_A_RULE: nest, repeated; rules are evaluated in the order given,
+ *                 the first match wins, no match takes NDVMFW_A_POLICY.
+ *       NDVMFW_RULE_A_VERDICT: NLA_U8, enum ndvmfw_verdict (required)
+ *       NDVMFW_RULE_A_FLAGS: NLA_U32, NDVMFW_RULE_F_*
+ *       NDVMFW_RULE_A_IIF, NDVMFW_RULE_A_OIF: nest, input/output interface
+ *           NDVMFW_IFACE_A_NAME: NLA_NUL_STRING, at most IFNAMSIZ - 1
+ *           NDVMFW_IFACE_A_PREFIX: NLA_FLAG, NAME is a prefix ("vif*");
+ *                 an empty prefix matches any interface
+ *       NDVMFW_RULE_A_FAMILY: NLA_U8, NFPROTO_IPV4 or NFPROTO_IPV6
+ *       NDVMFW_RULE_A_PROTO: NLA_U8, IP protocol / IPv6 upper-layer header
+ *       NDVMFW_RULE_A_SRC, NDVMFW_RULE_A_DST: nest
+ *           NDVMFW_ADDR_A_SET: NLA_U32, id of the set the address must be
+ *                 in (absent: any address)
+ *           NDVMFW_ADDR_A_PORT: nest, repeated; the port must be in one
+ *                 of the ranges. Requires a protocol with ports (tcp,
+ *                 udp, udplite, sctp, dccp).
+ *               NDVMFW_PORT_A_LO: NLA_U16 (required)
+ *               NDVMFW_PORT_A_HI: NLA_U16, >= LO (absent: LO)
+ *       NDVMFW_RULE_A_ICMP: nest, repeated; requires proto icmp with family
+ *                 ip, or icmpv6 with family ip6
+ *           NDVMFW_ICMP_A_TYPE: NLA_U8 (required)
+ *           NDVMFW_ICMP_A_CODE: NLA_U8 (absent: any code)
+ *       NDVMFW_RULE_A_STATE: NLA_U32, NDVMFW_STATE_* (not supported yet:
+ *                 EOPNOTSUPP)
+ *
+ * NDVMFW_CMD_SEAL
+ * ---------------
+ *   No attributes. One-way until reboot: afterwards NDVMFW_CMD_LOAD fails
+ *   with EPERM and the module holds a reference on itself, so it cannot
+ *   be unloaded. Sealing twice is not an error.
+ *
+ * NDVMFW_CMD_GET_RULES (dump)
+ * --------------------
+ *   No attributes. Every message of the dump carries NDVMFW_A_GENERATION
+ *   and NDVMFW_A_POLICY, then NDVMFW_A_SET and NDVMFW_A_RULE attributes
+ *   laid out as in NDVMFW_CMD_LOAD, from one consistent snapshot. Rules
+ *   additionally carry NDVMFW_RULE_A_INDEX (NLA_U32, 0-based),
+ *   NDVMFW_RULE_A_PACKETS and NDVMFW_RULE_A_BYTES (NLA_U64). Nothing is
+ *   dumped while no rule set is loaded.
+ *
+ * Canonical encoding and digest
+ * -----------------------------
+ * The digest is SHA-256 over this byte stream (integers big endian),
+ * computed by the kernel from the rule set it validated, and by fwctl
+ * offline from a rules file:
+ *
+ *   "ndvmfw\0\1"                      magic and format version
+ *   u8 policy
+ *   for each named set, by id:  u8 1, u8 namelen, name, elements
+ *   u8 0
+ *   u32 number of rules, then for each rule:
+ *     u8 verdict, u32 flags, iface(in), iface(out), u8 family, u16 proto
+ *     (0xffff: any), u32 state, endpoint(src), endpoint(dst),
+ *     u16 number of icmp entries, each: u8 type, u8 code, u8 code given
+ *   iface:    u8 mode (0 none, 1 exact, 2 prefix), u8 len, name
+ *   endpoint: u8 kind (0 any, 1 named set: u8 len, name; 2 anonymous set:
+ *             elements), u16 number of port ranges, each u16 lo, u16 hi
+ *   elements: u32 count, each: u8 family, u8 prefixlen, 4 or 16 bytes
+ */
+#ifndef _UAPI_NDVMFW_H
+#define _UAPI_NDVMFW_H
+
+#include <linux/types.h>
+
+#define NDVMFW_GENL_NAME	"ndvmfw"
+#define NDVMFW_GENL_VERSION	1
+
+#define NDVMFW_DIGEST_LEN	32
+#define NDVMFW_SET_NAME_MAX	32
+
+#define NDVMFW_MAX_RULES	200000
+#define NDVMFW_MAX_SETS		(2 * NDVMFW_MAX_RULES + 65536)
+#define NDVMFW_MAX_ELEMS	(2 * 1024 * 1024)
+#define NDVMFW_MAX_PORTS	256	/* port ranges per endpoint */
+#define NDVMFW_MAX_ICMP		64	/* icmp entries per rule */
+
+enum ndvmfw_cmd {
+	NDVMFW_CMD_UNSPEC,
+	NDVMFW_CMD_GET_STATUS,
+	NDVMFW_CMD_LOAD,
+	NDVMFW_CMD_SEAL,
+	NDVMFW_CMD_GET_RULES,
+	__NDVMFW_CMD_MAX
+};
+
+#define NDVMFW_CMD_MAX (__NDVMFW_CMD_MAX - 1)
+
+enum ndvmfw_verdict {
+	NDVMFW_VERDICT_UNSPEC,
+	NDVMFW_DROP,
+	NDVMFW_ACCEPT,
+	NDVMFW_REJECT,
+	__NDVMFW_VERDICT_MAX
+};
+
+#define NDVMFW_VERDICT_MAX (__NDVMFW_VERDICT_MAX - 1)
+
+enum ndvmfw_load_flags {
+	NDVMFW_LOAD_F_SEAL = 1U << 0,
+	__NDVMFW_LOAD_F_ALL = NDVMFW_LOAD_F_SEAL
+};
+
+enum ndvmfw_rule_flags {
+	NDVMFW_RULE_F_LOG = 1U << 0,
+	__NDVMFW_RULE_F_ALL = NDVMFW_RULE_F_LOG
+};
+
+enum ndvmfw_state {
+	NDVMFW_STATE_NEW = 1U << 0,
+	NDVMFW_STATE_ESTABLISHED = 1U << 1,
+	NDVMFW_STATE_RELATED = 1U << 2,
+	NDVMFW_STATE_INVALID = 1U << 3,
+	__NDVMFW_STATE_ALL = (1U << 4) - 1
+};
+
+enum ndvmfw_attr {
+	NDVMFW_A_UNSPEC,
+	NDVMFW_A_PAD,
+	NDVMFW_A_POLICY,
+	NDVMFW_A_LOAD_FLAGS,
+	NDVMFW_A_SET,
+	NDVMFW_A_RULE,
+	NDVMFW_A_LOADED,
+	NDVMFW_A_SEALED,
+	NDVMFW_A_FAIL_OPEN,
+	NDVMFW_A_GENERATION,
+	NDVMFW_A_DIGEST,
+	NDVMFW_A_NRULES,
+	NDVMFW_A_NSETS,
+	NDVMFW_A_NELEMS,
+	NDVMFW_A_POLICY_PACKETS,
+	NDVMFW_A_POLICY_BYTES,
+	NDVMFW_A_UNLOADED_PACKETS,
+	NDVMFW_A_CLS_NODES,
+	NDVMFW_A_CLS_BYTES,
+	NDVMFW_A_MALFORMED_PACKETS,
+	__NDVMFW_A_MAX
+};
+
+#define NDVMFW_A_MAX (__NDVMFW_A_MAX - 1)
+
+enum ndvmfw_set_attr {
+	NDVMFW_SET_A_UNSPEC,
+	NDVMFW_SET_A_ID,
+	NDVMFW_SET_A_NAME,
+	NDVMFW_SET_A_ELEM,
+	__NDVMFW_SET_A_MAX
+};
+
+#define NDVMFW_SET_A_MAX (__NDVMFW_SET_A_MAX - 1)
+
+enum ndvmfw_elem_attr {
+	NDVMFW_ELEM_A_UNSPEC,
+	NDVMFW_ELEM_A_ADDR,
+	NDVMFW_ELEM_A_PREFIXLEN,
+	__NDVMFW_ELEM_A_MAX
+};
+
+#define NDVMFW_ELEM_A_MAX (__NDVMFW_ELEM_A_MAX - 1)
+
+enum ndvmfw_rule_attr {
+	NDVMFW_RULE_A_UNSPEC,
+	NDVMFW_RULE_A_PAD,
+	NDVMFW_RULE_A_VERDICT,
+	NDVMFW_RULE_A_FLAGS,
+	NDVMFW_RULE_A_IIF,
+	NDVMFW_RULE_A_OIF,
+	NDVMFW_RULE_A_FAMILY,
+	NDVMFW_RULE_A_PROTO,
+	NDVMFW_RULE_A_SRC,
+	NDVMFW_RULE_A_DST,
+	NDVMFW_RULE_A_ICMP,
+	NDVMFW_RULE_A_STATE,
+	NDVMFW_RULE_A_INDEX,
+	NDVMFW_RULE_A_PACKETS,
+	NDVMFW_RULE_A_BYTES,
+	__NDVMFW_RULE_A_MAX
+};
+
+#define NDVMFW_RULE_A_MAX (__NDVMFW_RULE_A_MAX - 1)
+
+enum ndvmfw_iface_attr {
+	NDVMFW_IFACE_A_UNSPEC,
+	NDVMFW_IFACE_A_NAME,
+	NDVMFW_IFACE_A_PREFIX,
+	__NDVMFW_IFACE_A_MAX
+};
+
+#define NDVMFW_IFACE_A_MAX (__NDVMFW_IFACE_A_MAX - 1)
+
+enum ndvmfw_addr_attr {
+	NDVMFW_ADDR_A_UNSPEC,
+	NDVMFW_ADDR_A_SET,
+	NDVMFW_ADDR_A_PORT,
+	__NDVMFW_ADDR_A_MAX
+};
+
+#define NDVMFW_ADDR_A_MAX (__NDVMFW_ADDR_A_MAX - 1)
+
+enum ndvmfw_port_attr {
+	NDVMFW_PORT_A_UNSPEC,
+	NDVMFW_PORT_A_LO,
+	NDVMFW_PORT_A_HI,
+	__NDVMFW_PORT_A_MAX
+};
+
+#define NDVMFW_PORT_A_MAX (__NDVMFW_PORT_A_MAX - 1)
+
+enum ndvmfw_icmp_attr {
+	NDVMFW_ICMP_A_UNSPEC,
+	NDVMFW_ICMP_A_TYPE,
+	NDVMFW_ICMP_A_CODE,
+	__NDVMFW_ICMP_A_MAX
+};
+
+#define NDVMFW_ICMP_A_MAX (__NDVMFW_ICMP_A_MAX - 1)
+
+#endif /* _UAPI_NDVMFW_H */
