@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _FWCTL_COMMON_H
+#define _FWCTL_COMMON_H
+
+#include "msg.h"
+
+/* Open the socket; on failure record why and return 1. */
+int fw_open(struct fw_nl *n);
+/* Record a kernel error with its extack text; returns 1. */
+int fw_kernel_fail(struct fw_nl *n, int err);
+
+#endif /* _FWCTL_COMMON_H */
