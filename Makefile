@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make            build kmod/ndvmfw.ko and ctl/fwctl
+#   make deps       install every Debian package the build, tests and demo need
+#   make check      the test suite (unit tests, both kernels in QEMU)
+#   make demo       boot a VM, load rules/example.rules, drive a few flows
+#
+# KDIR selects the kernel to build the module for; by default the running
+# kernel's build tree, else the Debian 6.1 headers "make deps" installs.
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(shell scripts/kernels.sh kdir 2>/dev/null))
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 \
+	       -Ikmod -Ictl $(shell pkg-config --cflags libmnl nettle 2>/dev/null)
+USER_LIBS := -lmnl -lnettle
+
+FWCTL_SRCS := ctl/fwctl.c ctl/check.c ctl/load.c ctl/seal.c ctl/status.c \
+	      ctl/stats.c ctl/dump.c ctl/common.c ctl/msg.c ctl/nl.c \
+	      ctl/parse.c ctl/print.c kmod/ruleset.c
+FWCTL_HDRS := $(wildcard ctl/*.h) kmod/core.h kmod/env.h kmod/uapi/ndvmfw.h
+
+all: module fwctl
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers: run 'make deps' or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+fwctl: ctl/fwctl
+
+ctl/fwctl: $(FWCTL_SRCS) $(FWCTL_HDRS)
+	$(CC) $(USER_CFLAGS) -o $@ $(FWCTL_SRCS) $(USER_LIBS)
+
+deps:
+	scripts/deps.sh
+
+check:
+	scripts/deps.sh --if-missing
+	selftests/run.sh
+
+demo:
+	scripts/deps.sh --if-missing
+	scripts/demo.sh
+
+clean:
+	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f ctl/fwctl
+	rm -rf build
+
+.PHONY: all module fwctl deps check demo clean

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Malformed and unprivileged netlink requests get the expected errno and
+# change nothing.
+. /tests/lib.sh
+
+cleanup() {
+	topology_down
+	mod_unload
+}
+trap cleanup EXIT
+
+mod_unload
+topology_up
+mod_load
+R=$(rules nl <<'EOR'
+policy drop
+accept in vif1.0 out uplink0 proto icmp icmp-type echo-request
+accept in uplink0 out vif1.0 proto icmp icmp-type echo-reply
+EOR
+)
+check "load" $FWCTL load "$R"
+d=$(status_field digest)
+g=$(status_field generation)
+for c in $(nlprobe list); do
+	check "refused: $c" nlprobe "$c"
+	cat /tmp/check.out
+done
+check "extack names the attribute" \
+	sh -c "nlprobe addr-length | grep -q 'NDVMFW_ELEM_A_ADDR: must be 4 or 16 bytes'"
+check "extack offset resolves to the attribute path" \
+	sh -c "nlprobe verdict-out-of-range | grep -q 'at NDVMFW_A_RULE #0 > NDVMFW_RULE_A_VERDICT'"
+check "digest unchanged" [ "$(status_field digest)" = "$d" ]
+check "generation unchanged" [ "$(status_field generation)" = "$g" ]
+check "rules still in force" ping_from g1 192.0.2.2
+check_not "rules still drop the rest" ping_from g2 192.0.2.2
+exit $ret

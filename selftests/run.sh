@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The test suite, as "make check" and .ci/run call it:
+#   - W=1 builds of the module against every test kernel, no warnings;
+#   - checkpatch --strict on kmod/ and ctl/;
+#   - userspace unit tests (parser, classifier against a reference matcher);
+#   - for each test kernel (6.1, 6.12): one QEMU TCG boot that runs the
+#     VM tests (selftests/*.sh) and reports TAP.
+# Ends with "N passed, N failed"; exits non-zero if anything failed.
+#
+# Environment: KERNELS="6.1 6.12" (prefixes of scripts/kernels.sh list),
+# TESTS="traffic seal" (VM tests to run), NDVMFW_CACHE (downloads).
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+B=$ROOT/build
+mkdir -p "$B"
+PASS=0
+FAIL=0
+FAILED=""
+
+result() {
+	if [ "$2" = 0 ]; then
+		PASS=$((PASS + 1))
+		echo "ok - $1"
+	else
+		FAIL=$((FAIL + 1))
+		FAILED="$FAILED $1"
+		echo "not ok - $1"
+	fi
+}
+
+# Count the TAP lines of a log: "ok N - x" / "not ok N - x".
+tap_results() {
+	prefix=$1 log=$2
+	while read -r line; do
+		case $line in
+		"ok "*) result "$prefix: ${line#ok * - }" 0 ;;
+		"not ok "*) result "$prefix: ${line#not ok * - }" 1 ;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ - ' "$log")
+}
+
+build_tools() {
+	make -s fwctl &&
+	cc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Ikmod -Ictl \
+		-o "$B/nlprobe" selftests/tools/nlprobe.c ctl/nl.c -lmnl &&
+	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwnet" \
+		selftests/tools/fwnet.c
+}
+
+# build_module VER KDIR: W=1 build in build/VER; warnings fail the test
+build_module() {
+	ver=$1 kdir=$2 dir=$B/$ver
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -r Kbuild kmod "$dir/"
+	make -C "$kdir" M="$dir" W=1 modules >"$dir/build.log" 2>&1
+	rc=$?
+	if grep -q -i 'warning' "$dir/build.log"; then
+		grep -i -A3 warning "$dir/build.log" | head -40
+		rc=1
+	fi
+	[ -f "$dir/kmod/ndvmfw.ko" ] || rc=1
+	return $rc
+}
+
+checkpatch() {
+	cp=$B/checkpatch/scripts/checkpatch.pl
+	if [ ! -x "$cp" ]; then
+		src=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -1)
+		[ -n "$src" ] || { echo "linux-source-6.1 missing: make deps"; return 1; }
+		mkdir -p "$B/checkpatch"
+		tar -xf "$src" -C "$B/checkpatch" --strip-components=1 \
+			--wildcards '*/scripts/checkpatch.pl' \
+			'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	fi
+	"$cp" --no-tree --strict --quiet --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f kmod/*.[ch] kmod/uapi/*.h ctl/*.[ch]
+}
+
+vm_tests() {
+	ver=$1 vmlinuz=$2 dir=$B/$ver
+	initrd=$dir/initrd.cpio.gz
+	selftests/vm/mkinitramfs.sh --kver "$ver" -o "$initrd" \
+		--file "$dir/kmod/ndvmfw.ko:/lib/ndvmfw/ndvmfw.ko" \
+		--bin ctl/fwctl --bin "$B/nlprobe" --bin "$B/fwnet" \
+		--dir selftests:/tests --dir rules:/rules \
+		>"$dir/initrd.log" 2>&1 ||
+		{ cat "$dir/initrd.log"; return 1; }
+	append="ndvmfw.test=/tests/vm/tests.sh"
+	[ -n "${TESTS:-}" ] && append="$append ndvmfw.tests=$(echo $TESTS | tr ' ' ,)"
+	selftests/vm/run-vm.sh --kernel "$vmlinuz" --initrd "$initrd" \
+		--mem 768 --timeout 1500 --append "$append" \
+		--log "$dir/vm.log" --quiet
+}
+
+build_tools
+result "build fwctl and test tools" $?
+
+make -s -C selftests/unit run >"$B/unit.log" 2>&1
+rc=$?
+cat "$B/unit.log"
+tap_results unit "$B/unit.log"
+result "unit tests exit status" $rc
+
+checkpatch
+result "checkpatch --strict kmod/ ctl/" $?
+
+while read -r ver vmlinuz modroot kdir; do
+	case " ${KERNELS:-6.1 6.12} " in
+	*" ${ver%%.*}.$(echo "$ver" | cut -d. -f2)"[\ -]*|*" ${ver%%-*} "*) ;;
+	*) continue ;;
+	esac
+	build_module "$ver" "$kdir"
+	rc=$?
+	result "$ver: W=1 build without warnings" $rc
+	[ $rc = 0 ] || continue
+	start=$(date +%s)
+	vm_tests "$ver" "$vmlinuz"
+	rc=$?
+	echo "# $ver: VM run took $(($(date +%s) - start)) s (rc=$rc)"
+	grep -E '^(not )?ok |^# (FAIL|ok:)' "$B/$ver/vm.log" | sed "s/^/# $ver: /" | grep -E 'not ok|FAIL' || true
+	tap_results "$ver" "$B/$ver/vm.log"
+	result "$ver: VM run completed" $rc
+done < <(scripts/kernels.sh list)
+
+[ -z "$FAILED" ] || echo "# failed:$FAILED"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

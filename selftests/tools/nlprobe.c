@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nlprobe: send malformed or forbidden ndvmfw netlink requests and check
+ * that the kernel refuses each with the expected errno.
+ *
+ *   nlprobe list          the case names
+ *   nlprobe CASE          run one case; exit 0 if refused as expected
+ *
+ * Each case prints "CASE: errno=N (text) extack='...'" for the test log.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include "nl.h"
+
+#define BIG (64 * 1024 * 1024)
+
+static void put_rule_accept(struct nlmsghdr *nlh)
+{
+	struct nlattr *r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void put_load_head(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, NDVMFW_A_POLICY, NDVMFW_DROP);
+}
+
+static void c_unknown_top(struct nlmsghdr *nlh)
+{
+	put_load_head(nlh);
+	mnl_attr_put_u32(nlh, 200, 1);
+}
+
+static void c_pad_top(struct nlmsghdr *nlh)
+{
+	put_load_head(nlh);
+	mnl_attr_put_u32(nlh, NDVMFW_A_PAD, 1);
+}
+
+static void c_policy_len(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u32(nlh, NDVMFW_A_POLICY, NDVMFW_DROP);
+}
+
+static void c_policy_range(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, NDVMFW_A_POLICY, 9);
+}
+
+static void c_policy_missing(struct nlmsghdr *nlh)
+{
+	put_rule_accept(nlh);
+}
+
+static void c_flags_unknown(struct nlmsghdr *nlh)
+{
+	put_load_head(nlh);
+	mnl_attr_put_u32(nlh, NDVMFW_A_LOAD_FLAGS, 0x80);
+}
+
+static void c_verdict_missing(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_PROTO, 6);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_verdict_range(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, 0x41);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_rule_unknown(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_MAX + 5, 1);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_counter_in_load(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	mnl_attr_put_u64(nlh, NDVMFW_RULE_A_PACKETS, 1);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_family_bad(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_FAMILY, 3);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void put_set(struct nlmsghdr *nlh, u32 id, const void *addr, int len,
+		    int plen)
+{
+	struct nlattr *s, *e;
+
+	s = mnl_attr_nest_start(nlh, NDVMFW_A_SET);
+	mnl_attr_put_u32(nlh, NDVMFW_SET_A_ID, id);
+	e = mnl_attr_nest_start(nlh, NDVMFW_SET_A_ELEM);
+	mnl_attr_put(nlh, NDVMFW_ELEM_A_ADDR, len, addr);
+	if (plen >= 0)
+		mnl_attr_put_u8(nlh, NDVMFW_ELEM_A_PREFIXLEN, plen);
+	mnl_attr_nest_end(nlh, e);
+	mnl_attr_nest_end(nlh, s);
+}
+
+static void c_addr_len(struct nlmsghdr *nlh)
+{
+	static const u8 a[5] = { 10, 0, 0, 1, 0 };
+
+	put_load_head(nlh);
+	put_set(nlh, 0, a, sizeof(a), -1);
+}
+
+static void c_host_bits(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 1 };
+
+	put_load_head(nlh);
+	put_set(nlh, 0, a, sizeof(a), 8);
+}
+
+static void c_plen_range(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 0 };
+
+	put_load_head(nlh);
+	put_set(nlh, 0, a, sizeof(a), 200);
+}
+
+static void c_set_order(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 0 };
+
+	put_load_head(nlh);
+	put_set(nlh, 1, a, sizeof(a), 8);
+}
+
+static void c_set_missing(struct nlmsghdr *nlh)
+{
+	struct nlattr *r, *ep;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_SRC);
+	mnl_attr_put_u32(nlh, NDVMFW_ADDR_A_SET, 0);
+	mnl_attr_nest_end(nlh, ep);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_anon_unused(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 0 };
+
+	put_load_head(nlh);
+	put_set(nlh, 0, a, sizeof(a), 8);
+}
+
+static void put_ports(struct nlmsghdr *nlh, int n, bool proto)
+{
+	struct nlattr *r, *ep, *p;
+	int i;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	if (proto)
+		mnl_attr_put_u8(nlh, NDVMFW_RULE_A_PROTO, 6);
+	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_DST);
+	for (i = 0; i < n; i++) {
+		p = mnl_attr_nest_start(nlh, NDVMFW_ADDR_A_PORT);
+		mnl_attr_put_u16(nlh, NDVMFW_PORT_A_LO, i);
+		mnl_attr_nest_end(nlh, p);
+	}
+	mnl_attr_nest_end(nlh, ep);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_too_many_ports(struct nlmsghdr *nlh)
+{
+	put_ports(nlh, NDVMFW_MAX_PORTS + 1, true);
+}
+
+static void c_ports_no_proto(struct nlmsghdr *nlh)
+{
+	put_ports(nlh, 1, false);
+}
+
+static void c_too_many_rules(struct nlmsghdr *nlh)
+{
+	int i;
+
+	put_load_head(nlh);
+	for (i = 0; i <= NDVMFW_MAX_RULES; i++)
+		put_rule_accept(nlh);
+}
+
+static void c_port_range(struct nlmsghdr *nlh)
+{
+	struct nlattr *r, *ep, *p;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_PROTO, 17);
+	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_DST);
+	p = mnl_attr_nest_start(nlh, NDVMFW_ADDR_A_PORT);
+	mnl_attr_put_u16(nlh, NDVMFW_PORT_A_LO, 90);
+	mnl_attr_put_u16(nlh, NDVMFW_PORT_A_HI, 80);
+	mnl_attr_nest_end(nlh, p);
+	mnl_attr_nest_end(nlh, ep);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_icmp_no_proto(struct nlmsghdr *nlh)
+{
+	struct nlattr *r, *ic;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	ic = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_ICMP);
+	mnl_attr_put_u8(nlh, NDVMFW_ICMP_A_TYPE, 8);
+	mnl_attr_nest_end(nlh, ic);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_iface_long(struct nlmsghdr *nlh)
+{
+	struct nlattr *r, *i;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	i = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_IIF);
+	mnl_attr_put_strz(nlh, NDVMFW_IFACE_A_NAME, "abcdefghijklmnopq");
+	mnl_attr_nest_end(nlh, i);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_state(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	mnl_attr_put_u32(nlh, NDVMFW_RULE_A_STATE, NDVMFW_STATE_NEW);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_truncated(struct nlmsghdr *nlh)
+{
+	struct nlattr *a;
+
+	put_load_head(nlh);
+	put_rule_accept(nlh);
+	/* the last attribute claims more bytes than the message holds */
+	a = (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + GENL_HDRLEN);
+	a->nla_len = 0x4000;
+}
+
+static void c_status_attr(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, NDVMFW_A_SEALED, 0);
+}
+
+static void c_unprivileged(struct nlmsghdr *nlh)
+{
+	put_load_head(nlh);
+	put_rule_accept(nlh);
+}
+
+static const struct {
+	const char *name;
+	u8 cmd;
+	void (*fill)(struct nlmsghdr *nlh);
+	int expect;
+	bool drop_privs;
+} cases[] = {
+	{ "unknown-attr", NDVMFW_CMD_LOAD, c_unknown_top, EINVAL, false },
+	{ "pad-attr", NDVMFW_CMD_LOAD, c_pad_top, EINVAL, false },
+	{ "policy-wrong-length", NDVMFW_CMD_LOAD, c_policy_len, EINVAL, false },
+	{ "policy-out-of-range", NDVMFW_CMD_LOAD, c_policy_range, ERANGE, false },
+	{ "policy-missing", NDVMFW_CMD_LOAD, c_policy_missing, EINVAL, false },
+	{ "flags-unknown-bit", NDVMFW_CMD_LOAD, c_flags_unknown, EINVAL, false },
+	{ "verdict-missing", NDVMFW_CMD_LOAD, c_verdict_missing, EINVAL, false },
+	{ "verdict-out-of-range", NDVMFW_CMD_LOAD, c_verdict_range, ERANGE, false },
+	{ "rule-unknown-attr", NDVMFW_CMD_LOAD, c_rule_unknown, EINVAL, false },
+	{ "counter-in-load", NDVMFW_CMD_LOAD, c_counter_in_load, EINVAL, false },
+	{ "family-bad", NDVMFW_CMD_LOAD, c_family_bad, EINVAL, false },
+	{ "addr-length", NDVMFW_CMD_LOAD, c_addr_len, EINVAL, false },
+	{ "host-bits", NDVMFW_CMD_LOAD, c_host_bits, EINVAL, false },
+	{ "prefixlen-range", NDVMFW_CMD_LOAD, c_plen_range, ERANGE, false },
+	{ "set-id-order", NDVMFW_CMD_LOAD, c_set_order, EINVAL, false },
+	{ "set-missing", NDVMFW_CMD_LOAD, c_set_missing, EINVAL, false },
+	{ "anon-set-unused", NDVMFW_CMD_LOAD, c_anon_unused, EINVAL, false },
+	{ "too-many-ports", NDVMFW_CMD_LOAD, c_too_many_ports, E2BIG, false },
+	{ "ports-without-proto", NDVMFW_CMD_LOAD, c_ports_no_proto, EINVAL, false },
+	{ "too-many-rules", NDVMFW_CMD_LOAD, c_too_many_rules, E2BIG, false },
+	{ "port-range-reversed", NDVMFW_CMD_LOAD, c_port_range, EINVAL, false },
+	{ "icmp-without-proto", NDVMFW_CMD_LOAD, c_icmp_no_proto, EINVAL, false },
+	{ "iface-too-long", NDVMFW_CMD_LOAD, c_iface_long, EINVAL, false },
+	{ "state-unsupported", NDVMFW_CMD_LOAD, c_state, EOPNOTSUPP, false },
+	{ "truncated", NDVMFW_CMD_LOAD, c_truncated, EINVAL, false },
+	{ "status-with-attr", NDVMFW_CMD_GET_STATUS, c_status_attr, EINVAL, false },
+	{ "seal-with-attr", NDVMFW_CMD_SEAL, c_status_attr, EINVAL, false },
+	{ "unprivileged-load", NDVMFW_CMD_LOAD, c_unprivileged, EPERM, true },
+	{ "unprivileged-seal", NDVMFW_CMD_SEAL, NULL, EPERM, true },
+	{ "unprivileged-status", NDVMFW_CMD_GET_STATUS, NULL, EPERM, true },
+};
+
+static int run(unsigned int i)
+{
+	struct nlmsghdr *nlh;
+	struct fw_nl n;
+	void *buf;
+	int ret;
+
+	if (cases[i].drop_privs && (setgid(65534) || setuid(65534))) {
+		perror("setuid");
+		return 2;
+	}
+	ret = fw_nl_open(&n);
+	if (ret) {
+		fprintf(stderr, "%s: cannot open: %s\n", cases[i].name,
+			strerror(-ret));
+		return 2;
+	}
+	buf = calloc(1, BIG);
+	if (!buf)
+		return 2;
+	nlh = fw_nl_put(&n, buf, cases[i].cmd, 0);
+	if (cases[i].fill)
+		cases[i].fill(nlh);
+	ret = fw_nl_talk(&n, nlh, NULL, NULL);
+	printf("%s: errno=%d (%s) extack='%s'\n", cases[i].name, -ret,
+	       strerror(-ret), n.err);
+	fw_nl_close(&n);
+	free(buf);
+	return -ret == cases[i].expect ? 0 : 1;
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned int i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nlprobe list | CASE\n");
+		return 2;
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (!strcmp(argv[1], "list"))
+			printf("%s\n", cases[i].name);
+		else if (!strcmp(argv[1], cases[i].name))
+			return run(i);
+	}
+	if (strcmp(argv[1], "list")) {
+		fprintf(stderr, "nlprobe: no case '%s'\n", argv[1]);
+		return 2;
+	}
+	return 0;
+}
