@@ -18,8 +18,10 @@ int fw_cmd_dump(int argc, char *argv[])
 	fw_nl_close(&n);
 	if (ret)
 		return fw_kernel_fail(&n, ret);
-	if (!d.loaded)
+	if (!d.loaded) {
+		fw_dump_free(&d);
 		return fw_fail("no rule set is loaded");
+	}
 	ret = fw_print_ruleset(stdout, &d.rs);
 	fw_dump_free(&d);
 	return ret ? fw_fail("cannot print the rule set") : 0;

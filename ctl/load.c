@@ -20,7 +20,7 @@ int fw_cmd_load(int argc, char *argv[])
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seal"))
 			flags |= NDVMFW_LOAD_F_SEAL;
-		else if (!file && argv[i][0] != '-')
+		else if (!file && (argv[i][0] != '-' || !argv[i][1]))
 			file = argv[i];
 		else
 			return fw_fail("usage: fwctl load [--seal] FILE");

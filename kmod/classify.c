@@ -11,6 +11,15 @@
  * a node's whole region hides every rule after it, which keeps leaves
  * short even where many rules overlap.
  *
+ * A rule that is wide in a dimension (an address prefix shorter than half
+ * the address, a large port range, a wildcard) would be copied into every
+ * subtree that splits that dimension. So rules are first put into groups
+ * by which of the source address, destination address and destination
+ * port they leave wide, as CutSplit and EffiCuts do, and each group gets
+ * its own tree, which then only splits where its rules are narrow. A
+ * lookup walks the trees in the order of their first rule and stops once
+ * no tree can beat the best match found.
+ *
  * Lookup is a walk of at most NDVMFW_MAX_DEPTH comparisons and a short
  * leaf scan; it reads only the immutable structure built here. The build
  * runs once per committed rule set, is iterative (no recursion on the
@@ -22,6 +31,25 @@
 #define NDVMFW_BINTH		4
 #define NDVMFW_MAX_DEPTH	48
 #define NDVMFW_LEAF		0xff
+/* Nodes with more rules choose their split from sampled points. */
+#define NDVMFW_EXACT_SPLIT	64
+
+/*
+ * The dimensions rules are grouped by: a rule's class in a dimension is the
+ * number of these log2 limits its widest range reaches (IPv4 and IPv6).
+ */
+static const struct {
+	u8 dim;
+	u8 nlim;
+	u8 lim4[2];
+	u8 lim6[2];
+} ndvmfw_group_dims[] = {
+	{ NDVMFW_DIM_SADDR, 2, { 8, 16 }, { 32, 64 } },
+	{ NDVMFW_DIM_DADDR, 2, { 8, 16 }, { 32, 64 } },
+	{ NDVMFW_DIM_DPORT, 1, { 10 }, { 10 } },
+};
+
+#define NDVMFW_MAX_TREES	(3 * 3 * 2)
 
 struct ndvmfw_range {
 	struct ndvmfw_u128 lo;
@@ -38,18 +66,26 @@ struct ndvmfw_crule {
 
 struct ndvmfw_node {
 	struct ndvmfw_u128 split;	/* key <= split: child a, else a + 1 */
-	u32 a;				/* leaf: first entry in cls->leaf */
+	u32 a;				/* leaf: first entry in tree->leaf */
 	u32 b;				/* leaf: number of entries */
 	u8 dim;				/* NDVMFW_LEAF for a leaf */
 };
 
-struct ndvmfw_cls {
+struct ndvmfw_tree {
 	struct ndvmfw_node *nodes;
 	u32 *leaf;
+	u32 nnodes, nleaf;
+	u32 cap_nodes, cap_leaf;
+	u32 min_rule;			/* its first rule, in rule set order */
+};
+
+struct ndvmfw_cls {
+	struct ndvmfw_tree trees[NDVMFW_MAX_TREES];	/* by min_rule */
+	u32 ntrees;
 	struct ndvmfw_range *ranges;
 	struct ndvmfw_crule *crules;
-	u32 nnodes, nleaf, nranges, ncrules;
-	u32 cap_nodes, cap_leaf;
+	u32 nranges, ncrules;
+	u8 family;
 	size_t bytes;
 	size_t max_bytes;
 };
@@ -156,9 +192,27 @@ static inline bool ndvmfw_crule_match(const struct ndvmfw_cls *cls,
 	return true;
 }
 
+static inline s32 ndvmfw_tree_lookup(const struct ndvmfw_cls *cls,
+				     const struct ndvmfw_tree *t,
+				     const struct ndvmfw_key *key)
+{
+	const struct ndvmfw_node *n = t->nodes;
+	u32 i;
+
+	while (n->dim != NDVMFW_LEAF)
+		n = &t->nodes[n->a + !u128_le(key->f[n->dim], n->split)];
+	for (i = 0; i < n->b; i++) {
+		const struct ndvmfw_crule *cr = &cls->crules[t->leaf[n->a + i]];
+
+		if (ndvmfw_crule_match(cls, cr, key))
+			return cr->rule;
+	}
+	return -1;
+}
+
 /**
  * ndvmfw_cls_lookup - classify one packet
- * @cls: a tree built by ndvmfw_cls_build()
+ * @cls: the trees built by ndvmfw_cls_build()
  * @key: the packet's key
  *
  * Return: the index in the rule set of the first rule that matches, or -1.
@@ -166,18 +220,17 @@ static inline bool ndvmfw_crule_match(const struct ndvmfw_cls *cls,
 s32 ndvmfw_cls_lookup(const struct ndvmfw_cls *cls,
 		      const struct ndvmfw_key *key)
 {
-	const struct ndvmfw_node *n = cls->nodes;
-	u32 i;
+	s32 best = -1, r;
+	u32 t;
 
-	while (n->dim != NDVMFW_LEAF)
-		n = &cls->nodes[n->a + !u128_le(key->f[n->dim], n->split)];
-	for (i = 0; i < n->b; i++) {
-		const struct ndvmfw_crule *cr = &cls->crules[cls->leaf[n->a + i]];
-
-		if (ndvmfw_crule_match(cls, cr, key))
-			return cr->rule;
+	for (t = 0; t < cls->ntrees; t++) {
+		if (best >= 0 && cls->trees[t].min_rule >= (u32)best)
+			break;
+		r = ndvmfw_tree_lookup(cls, &cls->trees[t], key);
+		if (r >= 0 && (best < 0 || r < best))
+			best = r;
 	}
-	return -1;
+	return best;
 }
 
 size_t ndvmfw_cls_bytes(const struct ndvmfw_cls *cls)
@@ -187,15 +240,23 @@ size_t ndvmfw_cls_bytes(const struct ndvmfw_cls *cls)
 
 u32 ndvmfw_cls_nodes(const struct ndvmfw_cls *cls)
 {
-	return cls ? cls->nnodes : 0;
+	u32 t, n = 0;
+
+	for (t = 0; cls && t < cls->ntrees; t++)
+		n += cls->trees[t].nnodes;
+	return n;
 }
 
 void ndvmfw_cls_free(struct ndvmfw_cls *cls)
 {
+	u32 t;
+
 	if (!cls)
 		return;
-	ndvmfw_free(cls->nodes);
-	ndvmfw_free(cls->leaf);
+	for (t = 0; t < NDVMFW_MAX_TREES; t++) {
+		ndvmfw_free(cls->trees[t].nodes);
+		ndvmfw_free(cls->trees[t].leaf);
+	}
 	ndvmfw_free(cls->ranges);
 	ndvmfw_free(cls->crules);
 	ndvmfw_free(cls);
@@ -417,6 +478,23 @@ static void ndvmfw_compile_rule(struct ndvmfw_cls_ctx *c, u32 idx)
 	cls->ncrules++;
 }
 
+/* Give back what an upper-bound allocation did not use; best effort. */
+static void ndvmfw_shrink(struct ndvmfw_cls *cls, void **p, size_t had,
+			  size_t used, size_t size)
+{
+	void *np;
+
+	if (used == had)
+		return;
+	np = ndvmfw_alloc_array(used ? used : 1, size);
+	if (!np)
+		return;
+	memcpy(np, *p, used * size);
+	ndvmfw_free(*p);
+	*p = np;
+	cls->bytes -= (had - used) * size;
+}
+
 static int ndvmfw_compile(const struct ndvmfw_ruleset *rs, u8 family,
 			  struct ndvmfw_cls *cls)
 {
@@ -451,6 +529,10 @@ static int ndvmfw_compile(const struct ndvmfw_ruleset *rs, u8 family,
 		if (!(i & 1023))
 			ndvmfw_yield();
 	}
+	ndvmfw_shrink(cls, (void **)&cls->ranges, nranges, cls->nranges,
+		      sizeof(*cls->ranges));
+	ndvmfw_shrink(cls, (void **)&cls->crules, rs->nrules, cls->ncrules,
+		      sizeof(*cls->crules));
 out:
 	ndvmfw_free(c.set_off);
 	ndvmfw_free(c.set_cnt);
@@ -469,6 +551,7 @@ struct ndvmfw_work {
 
 struct ndvmfw_build {
 	struct ndvmfw_cls *cls;
+	struct ndvmfw_tree *tree;
 	struct ndvmfw_work *stack;
 	u32 sp;
 	struct ndvmfw_u128 *lo, *hi, *cand;	/* scratch, ncrules each */
@@ -518,17 +601,117 @@ struct ndvmfw_split {
 	u32 cost, sum;
 };
 
+static void ndvmfw_consider(struct ndvmfw_split *best, unsigned int d,
+			    struct ndvmfw_u128 s, u32 l, u32 r)
+{
+	u32 cost = l > r ? l : r;
+
+	if (cost < best->cost || (cost == best->cost && l + r < best->sum)) {
+		best->cost = cost;
+		best->sum = l + r;
+		best->dim = d;
+		best->at = s;
+	}
+}
+
+/* Every candidate point, from sorted endpoints: exact, O(n log n). */
+static void ndvmfw_split_exact(struct ndvmfw_build *b, u32 n, u32 nc,
+			       unsigned int d, struct ndvmfw_split *best)
+{
+	u32 i, li = 0, hi_i = 0;
+
+	ndvmfw_sort(b->lo, n, sizeof(*b->lo), u128_sort_cmp);
+	ndvmfw_sort(b->hi, n, sizeof(*b->hi), u128_sort_cmp);
+	ndvmfw_sort(b->cand, nc, sizeof(*b->cand), u128_sort_cmp);
+	for (i = 0; i < nc; i++) {
+		if (i && !u128_cmp(b->cand[i], b->cand[i - 1]))
+			continue;
+		while (li < n && u128_le(b->lo[li], b->cand[i]))
+			li++;
+		while (hi_i < n && u128_le(b->hi[hi_i], b->cand[i]))
+			hi_i++;
+		ndvmfw_consider(best, d, b->cand[i], li, n - hi_i);
+	}
+}
+
+static struct ndvmfw_u128 ndvmfw_median3(struct ndvmfw_u128 a,
+					 struct ndvmfw_u128 b,
+					 struct ndvmfw_u128 c)
+{
+	struct ndvmfw_u128 lo = a, hi = b;
+
+	if (u128_cmp(a, b) > 0) {
+		lo = b;
+		hi = a;
+	}
+	if (u128_cmp(hi, c) > 0)
+		hi = c;
+	return u128_cmp(lo, hi) > 0 ? lo : hi;
+}
+
+/* The k-th smallest of @n values (quickselect; reorders @a). */
+static struct ndvmfw_u128 ndvmfw_select(struct ndvmfw_u128 *a, long n, long k)
+{
+	long lo = 0, hi = n - 1, i, j;
+	struct ndvmfw_u128 pivot, t;
+
+	while (lo < hi) {
+		pivot = ndvmfw_median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (u128_cmp(a[i], pivot) < 0)
+				i++;
+			while (u128_cmp(a[j], pivot) > 0)
+				j--;
+			if (i <= j) {
+				t = a[i];
+				a[i++] = a[j];
+				a[j--] = t;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return a[k];
+}
+
+/* The quartiles of the candidate points only: O(n), for large nodes. */
+static void ndvmfw_split_sampled(struct ndvmfw_build *b, u32 n, u32 nc,
+				 unsigned int d, struct ndvmfw_split *best)
+{
+	struct ndvmfw_u128 s[3];
+	u32 l[3] = { 0 }, r[3] = { 0 }, i, k;
+
+	s[1] = ndvmfw_select(b->cand, nc, nc / 2);
+	s[0] = ndvmfw_select(b->cand, nc / 2, nc / 4);
+	s[2] = ndvmfw_select(b->cand + nc / 2, nc - nc / 2, nc / 4);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < 3; k++) {
+			l[k] += u128_le(b->lo[i], s[k]);
+			r[k] += !u128_le(b->hi[i], s[k]);
+		}
+	}
+	for (k = 0; k < 3; k++)
+		ndvmfw_consider(best, d, s[k], l[k], r[k]);
+}
+
 /*
  * Best split of dimension @d: the point s minimising the larger of
  * L(s) = #rules reaching into [lo, s] and R(s) = #rules reaching into
- * [s + 1, hi], ties broken by L + R (less replication).
+ * [s + 1, hi], ties broken by L + R (less replication). Candidates are the
+ * points just before a rule starts and where one ends.
  */
 static void ndvmfw_best_in_dim(struct ndvmfw_build *b, struct ndvmfw_work *w,
 			       unsigned int d, struct ndvmfw_split *best)
 {
 	const struct ndvmfw_cls *cls = b->cls;
 	const struct ndvmfw_range *reg = &w->region[d];
-	u32 i, nc = 0, li = 0, hi_i = 0;
+	u32 i, nc = 0;
 
 	for (i = 0; i < w->n; i++) {
 		const struct ndvmfw_crule *cr = &cls->crules[w->rules[i]];
@@ -546,29 +729,10 @@ static void ndvmfw_best_in_dim(struct ndvmfw_build *b, struct ndvmfw_work *w,
 	}
 	if (!nc)
 		return;
-	ndvmfw_sort(b->lo, w->n, sizeof(*b->lo), u128_sort_cmp);
-	ndvmfw_sort(b->hi, w->n, sizeof(*b->hi), u128_sort_cmp);
-	ndvmfw_sort(b->cand, nc, sizeof(*b->cand), u128_sort_cmp);
-	for (i = 0; i < nc; i++) {
-		struct ndvmfw_u128 s = b->cand[i];
-		u32 l, r, cost;
-
-		if (i && !u128_cmp(s, b->cand[i - 1]))
-			continue;
-		while (li < w->n && u128_le(b->lo[li], s))
-			li++;
-		while (hi_i < w->n && u128_le(b->hi[hi_i], s))
-			hi_i++;
-		l = li;
-		r = w->n - hi_i;
-		cost = l > r ? l : r;
-		if (cost < best->cost || (cost == best->cost && l + r < best->sum)) {
-			best->cost = cost;
-			best->sum = l + r;
-			best->dim = d;
-			best->at = s;
-		}
-	}
+	if (w->n <= NDVMFW_EXACT_SPLIT)
+		ndvmfw_split_exact(b, w->n, nc, d, best);
+	else
+		ndvmfw_split_sampled(b, w->n, nc, d, best);
 }
 
 static int ndvmfw_grow(void **p, u32 *cap, u32 need, size_t size)
@@ -594,38 +758,40 @@ static int ndvmfw_grow(void **p, u32 *cap, u32 need, size_t size)
 	return 0;
 }
 
-static int ndvmfw_new_nodes(struct ndvmfw_cls *cls, u32 n, u32 *first)
+static int ndvmfw_new_nodes(struct ndvmfw_build *b, u32 n, u32 *first)
 {
+	struct ndvmfw_tree *t = b->tree;
 	int ret;
 
-	ret = ndvmfw_account(cls, n * sizeof(*cls->nodes));
+	ret = ndvmfw_account(b->cls, n * sizeof(*t->nodes));
 	if (!ret)
-		ret = ndvmfw_grow((void **)&cls->nodes, &cls->cap_nodes,
-				  cls->nnodes + n, sizeof(*cls->nodes));
+		ret = ndvmfw_grow((void **)&t->nodes, &t->cap_nodes,
+				  t->nnodes + n, sizeof(*t->nodes));
 	if (ret)
 		return ret;
-	*first = cls->nnodes;
-	cls->nnodes += n;
+	*first = t->nnodes;
+	t->nnodes += n;
 	return 0;
 }
 
-static int ndvmfw_make_leaf(struct ndvmfw_cls *cls, struct ndvmfw_work *w)
+static int ndvmfw_make_leaf(struct ndvmfw_build *b, struct ndvmfw_work *w)
 {
+	struct ndvmfw_tree *t = b->tree;
 	struct ndvmfw_node *node;
 	int ret;
 
-	ret = ndvmfw_account(cls, w->n * sizeof(*cls->leaf));
+	ret = ndvmfw_account(b->cls, w->n * sizeof(*t->leaf));
 	if (!ret)
-		ret = ndvmfw_grow((void **)&cls->leaf, &cls->cap_leaf,
-				  cls->nleaf + w->n, sizeof(*cls->leaf));
+		ret = ndvmfw_grow((void **)&t->leaf, &t->cap_leaf,
+				  t->nleaf + w->n, sizeof(*t->leaf));
 	if (ret)
 		return ret;
-	node = &cls->nodes[w->node];
+	node = &t->nodes[w->node];
 	node->dim = NDVMFW_LEAF;
-	node->a = cls->nleaf;
+	node->a = t->nleaf;
 	node->b = w->n;
-	memcpy(&cls->leaf[cls->nleaf], w->rules, w->n * sizeof(*w->rules));
-	cls->nleaf += w->n;
+	memcpy(&t->leaf[t->nleaf], w->rules, w->n * sizeof(*w->rules));
+	t->nleaf += w->n;
 	return 0;
 }
 
@@ -653,16 +819,16 @@ static u32 ndvmfw_partition(const struct ndvmfw_cls *cls,
 static int ndvmfw_split_node(struct ndvmfw_build *b, struct ndvmfw_work *w,
 			     const struct ndvmfw_split *s)
 {
-	struct ndvmfw_cls *cls = b->cls;
+	const struct ndvmfw_cls *cls = b->cls;
 	struct ndvmfw_work *l, *r;
 	struct ndvmfw_node *node;
 	u32 first;
 	int ret;
 
-	ret = ndvmfw_new_nodes(cls, 2, &first);
+	ret = ndvmfw_new_nodes(b, 2, &first);
 	if (ret)
 		return ret;
-	node = &cls->nodes[w->node];
+	node = &b->tree->nodes[w->node];
 	node->dim = s->dim;
 	node->split = s->at;
 	node->a = first;
@@ -706,58 +872,153 @@ static int ndvmfw_build_node(struct ndvmfw_build *b, struct ndvmfw_work *w)
 		}
 	}
 	if (w->n <= NDVMFW_BINTH || w->depth >= NDVMFW_MAX_DEPTH)
-		return ndvmfw_make_leaf(cls, w);
+		return ndvmfw_make_leaf(b, w);
 	for (d = 0; d < NDVMFW_DIMS; d++)
 		ndvmfw_best_in_dim(b, w, d, &best);
 	if (best.cost >= w->n)
-		return ndvmfw_make_leaf(cls, w);
+		return ndvmfw_make_leaf(b, w);
 	return ndvmfw_split_node(b, w, &best);
 }
 
-static int ndvmfw_build_tree(struct ndvmfw_cls *cls)
+/* Build one tree over the @n compiled rules listed in @rules (consumed). */
+static int ndvmfw_build_tree(struct ndvmfw_build *b, struct ndvmfw_tree *t,
+			     u32 *rules, u32 n)
 {
-	struct ndvmfw_build b = { .cls = cls };
-	u32 root, n = cls->ncrules ? cls->ncrules : 1;
 	unsigned int d;
+	u32 root;
 	int ret;
 
+	b->tree = t;
+	t->min_rule = b->cls->crules[rules[0]].rule;
+	ret = ndvmfw_new_nodes(b, 1, &root);
+	if (ret) {
+		ndvmfw_free(rules);
+		return ret;
+	}
+	memset(&b->stack[0], 0, sizeof(b->stack[0]));
+	b->stack[0].node = root;
+	b->stack[0].n = n;
+	b->stack[0].rules = rules;
+	for (d = 0; d < NDVMFW_DIMS; d++)
+		b->stack[0].region[d].hi = ndvmfw_u128_max;
+	b->sp = 1;
+	while (b->sp) {
+		struct ndvmfw_work w = b->stack[--b->sp];
+
+		ret = ndvmfw_build_node(b, &w);
+		ndvmfw_free(w.rules);
+		if (ret)
+			break;
+		ndvmfw_yield();
+	}
+	while (b->sp)
+		ndvmfw_free(b->stack[--b->sp].rules);
+	return ret;
+}
+
+/* The widest single range of compiled rule @cr in dimension @d. */
+static struct ndvmfw_u128 ndvmfw_span(const struct ndvmfw_cls *cls,
+				      const struct ndvmfw_crule *cr,
+				      unsigned int d)
+{
+	struct ndvmfw_u128 span = { 0, 0 }, w;
+	u32 i;
+
+	if (cr->full & (1U << d))
+		return ndvmfw_u128_max;
+	for (i = 0; i < cr->cnt[d]; i++) {
+		const struct ndvmfw_range *r = &cls->ranges[cr->off[d] + i];
+
+		w.lo = r->hi.lo - r->lo.lo;
+		w.hi = r->hi.hi - r->lo.hi - (r->hi.lo < r->lo.lo);
+		if (u128_cmp(w, span) > 0)
+			span = w;
+	}
+	return span;
+}
+
+static unsigned int ndvmfw_group_of(const struct ndvmfw_cls *cls,
+				    const struct ndvmfw_crule *cr)
+{
+	unsigned int g = 0, i, j, bits, class;
+	struct ndvmfw_u128 span, lim;
+
+	for (i = 0; i < ARRAY_SIZE(ndvmfw_group_dims); i++) {
+		span = ndvmfw_span(cls, cr, ndvmfw_group_dims[i].dim);
+		class = 0;
+		for (j = 0; j < ndvmfw_group_dims[i].nlim; j++) {
+			bits = cls->family == NFPROTO_IPV6 ?
+			       ndvmfw_group_dims[i].lim6[j] :
+			       ndvmfw_group_dims[i].lim4[j];
+			lim.hi = bits >= 64 ? 1ULL << (bits - 64) : 0;
+			lim.lo = bits >= 64 ? 0 : 1ULL << bits;
+			if (u128_cmp(span, lim) >= 0)
+				class = j + 1;
+		}
+		g = g * (ndvmfw_group_dims[i].nlim + 1) + class;
+	}
+	return g;
+}
+
+static int ndvmfw_tree_cmp(const void *a, const void *b)
+{
+	const struct ndvmfw_tree *x = a, *y = b;
+
+	return x->min_rule < y->min_rule ? -1 : x->min_rule > y->min_rule;
+}
+
+/* Group the compiled rules and build one tree per non-empty group. */
+static int ndvmfw_build_trees(struct ndvmfw_cls *cls)
+{
+	struct ndvmfw_build b = { .cls = cls };
+	u32 count[NDVMFW_MAX_TREES] = { 0 }, *lists[NDVMFW_MAX_TREES] = { 0 };
+	u32 n = cls->ncrules ? cls->ncrules : 1, i, g;
+	u8 *group;
+	int ret = -ENOMEM;
+
+	group = ndvmfw_alloc_array(n, 1);
 	b.stack = ndvmfw_zalloc_array(2 * NDVMFW_MAX_DEPTH + 2,
 				      sizeof(*b.stack));
 	b.lo = ndvmfw_alloc_array(n, sizeof(*b.lo));
 	b.hi = ndvmfw_alloc_array(n, sizeof(*b.hi));
 	b.cand = ndvmfw_alloc_array(2 * (size_t)n, sizeof(*b.cand));
-	ret = -ENOMEM;
-	if (!b.stack || !b.lo || !b.hi || !b.cand)
+	if (!group || !b.stack || !b.lo || !b.hi || !b.cand)
 		goto out;
-	ret = ndvmfw_new_nodes(cls, 1, &root);
-	if (ret)
-		goto out;
-	b.stack[0].rules = ndvmfw_alloc_array(n, sizeof(u32));
-	if (!b.stack[0].rules) {
-		ret = -ENOMEM;
-		goto out;
+	for (i = 0; i < cls->ncrules; i++) {
+		group[i] = ndvmfw_group_of(cls, &cls->crules[i]);
+		count[group[i]]++;
 	}
-	b.stack[0].node = root;
-	b.stack[0].n = cls->ncrules;
-	for (d = 0; d < NDVMFW_DIMS; d++) {
-		b.stack[0].region[d].lo = (struct ndvmfw_u128){ 0, 0 };
-		b.stack[0].region[d].hi = ndvmfw_u128_max;
-	}
-	for (root = 0; root < cls->ncrules; root++)
-		b.stack[0].rules[root] = root;
-	b.sp = 1;
-	while (b.sp) {
-		struct ndvmfw_work w = b.stack[--b.sp];
-
-		ret = ndvmfw_build_node(&b, &w);
-		ndvmfw_free(w.rules);
-		if (ret)
+	for (g = 0; g < NDVMFW_MAX_TREES; g++) {
+		if (!count[g])
+			continue;
+		lists[g] = ndvmfw_alloc_array(count[g], sizeof(u32));
+		if (!lists[g])
 			goto out;
-		ndvmfw_yield();
+		count[g] = 0;
 	}
+	for (i = 0; i < cls->ncrules; i++)
+		lists[group[i]][count[group[i]]++] = i;
+	ret = 0;
+	for (g = 0; g < NDVMFW_MAX_TREES && !ret; g++) {
+		if (!count[g])
+			continue;
+		ret = ndvmfw_build_tree(&b, &cls->trees[cls->ntrees++],
+					lists[g], count[g]);
+		lists[g] = NULL;
+	}
+	if (!cls->ntrees) {
+		/* no rule of this family: one empty leaf */
+		b.tree = &cls->trees[cls->ntrees++];
+		ret = ndvmfw_new_nodes(&b, 1, &i);
+		if (!ret)
+			ret = ndvmfw_make_leaf(&b, &b.stack[0]);
+	}
+	ndvmfw_sort(cls->trees, cls->ntrees, sizeof(cls->trees[0]),
+		    ndvmfw_tree_cmp);
 out:
-	while (b.sp)
-		ndvmfw_free(b.stack[--b.sp].rules);
+	for (g = 0; g < NDVMFW_MAX_TREES; g++)
+		ndvmfw_free(lists[g]);
+	ndvmfw_free(group);
 	ndvmfw_free(b.stack);
 	ndvmfw_free(b.lo);
 	ndvmfw_free(b.hi);
@@ -784,11 +1045,12 @@ int ndvmfw_cls_build(const struct ndvmfw_ruleset *rs, u8 family,
 	if (!cls)
 		return -ENOMEM;
 	cls->max_bytes = max_bytes;
+	cls->family = family;
 	ret = ndvmfw_account(cls, sizeof(*cls));
 	if (!ret)
 		ret = ndvmfw_compile(rs, family, cls);
 	if (!ret)
-		ret = ndvmfw_build_tree(cls);
+		ret = ndvmfw_build_trees(cls);
 	if (ret) {
 		ndvmfw_cls_free(cls);
 		return ret;

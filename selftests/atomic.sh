@@ -4,16 +4,8 @@
 # nothing: the previous rules stay in force, with the same digest.
 . /tests/lib.sh
 
-cleanup() {
-	topology_down
-	mod_unload
-}
-trap cleanup EXIT
-
-mod_unload
-topology_up
 # a small memory bound, so that a big rule set is refused by the kernel
-mod_load max_cls_mb=2
+ndvm_setup max_cls_mb=2
 
 GOOD=$(rules good <<'EOR'
 policy drop

@@ -5,12 +5,14 @@
 #
 #   ns g1                    NDVM (init_net)                  ns up
 #   eth0 10.137.0.5 ---- vif1.0 10.137.0.1    uplink0 192.0.2.1 ---- eth0 192.0.2.2
-#        fd00:1::5              fd00:1::1             fd00:99::1          fd00:99::2
+#        fd00:1::5              fd00:1::1             2001:db8:99::1          2001:db8:99::2
 #   ns g2
 #   eth0 10.137.1.5 ---- vif2.0 10.137.1.1
 #        fd00:2::5              fd00:2::1
 #
 # The NDVM routes between the guests and the uplink; ndvmfw filters there.
+
+# Helpers keep their variables to names starting with "_", free for tests.
 
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -32,25 +34,25 @@ fail() {
 
 # check DESC CMD...: CMD must succeed
 check() {
-	desc=$1
+	_desc=$1
 	shift
 	if "$@" >/tmp/check.out 2>&1; then
-		log "ok: $desc"
+		log "ok: $_desc"
 	else
-		fail "$desc"
+		fail "$_desc"
 		sed 's/^/#   /' /tmp/check.out
 	fi
 }
 
 # check_not DESC CMD...: CMD must fail
 check_not() {
-	desc=$1
+	_desc=$1
 	shift
 	if "$@" >/tmp/check.out 2>&1; then
-		fail "$desc"
+		fail "$_desc"
 		sed 's/^/#   /' /tmp/check.out
 	else
-		log "ok: $desc"
+		log "ok: $_desc"
 	fi
 }
 
@@ -79,47 +81,68 @@ policy_packets() {
 }
 
 guest() {
-	g=$1
+	_ns=$1
 	shift
-	$IP netns exec "$g" "$@"
+	$IP netns exec "$_ns" "$@"
 }
 
+# veth_ns HOSTIF NS ADDR4 HOSTADDR4 ADDR6 HOSTADDR6
 veth_ns() {
-	host_if=$1 ns=$2 a4=$3 h4=$4 a6=$5 h6=$6
-	$IP netns add "$ns"
-	$IP link add "$host_if" type veth peer name eth0 netns "$ns"
-	$IP addr add "$h4/24" dev "$host_if"
-	$IP addr add "$h6/64" dev "$host_if" nodad
-	$IP link set "$host_if" up
-	$IP -n "$ns" link set lo up
-	$IP -n "$ns" addr add "$a4/24" dev eth0
-	$IP -n "$ns" addr add "$a6/64" dev eth0 nodad
-	$IP -n "$ns" link set eth0 up
+	$IP netns add "$2"
+	$IP link add "$1" type veth peer name eth0 netns "$2"
+	$IP addr add "$4/24" dev "$1"
+	$IP addr add "$6/64" dev "$1" nodad
+	$IP link set "$1" up
+	$IP -n "$2" link set lo up
+	$IP -n "$2" addr add "$3/24" dev eth0
+	$IP -n "$2" addr add "$5/64" dev eth0 nodad
+	$IP -n "$2" link set eth0 up
 }
 
 topology_up() {
 	veth_ns vif1.0 g1 10.137.0.5 10.137.0.1 fd00:1::5 fd00:1::1
 	veth_ns vif2.0 g2 10.137.1.5 10.137.1.1 fd00:2::5 fd00:2::1
-	veth_ns uplink0 up 192.0.2.2 192.0.2.1 fd00:99::2 fd00:99::1
-	for g in g1 g2; do
-		gw=$($IP -4 addr show dev "vif${g#g}.0" | sed -n 's/.*inet \([0-9.]*\)\/.*/\1/p')
-		$IP -n "$g" route add default via "$gw"
-		$IP -n "$g" -6 route add default via "fd00:${g#g}::1"
+	veth_ns uplink0 up 192.0.2.2 192.0.2.1 2001:db8:99::2 2001:db8:99::1
+	for _g in g1 g2; do
+		_gw=$($IP -4 addr show dev "vif${_g#g}.0" | sed -n 's/.*inet \([0-9.]*\)\/.*/\1/p')
+		$IP -n "$_g" route add default via "$_gw"
+		$IP -n "$_g" -6 route add default via "fd00:${_g#g}::1"
 	done
 	$IP -n up route add 10.137.0.0/16 via 192.0.2.1
-	$IP -n up -6 route add fd00::/16 via fd00:99::1
+	$IP -n up -6 route add fd00::/16 via 2001:db8:99::1
 	echo 1 >/proc/sys/net/ipv4/ip_forward
 	echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
 }
 
 topology_down() {
-	for s in $SERVERS; do
-		kill "$s" 2>/dev/null
+	for _pid in $SERVERS; do
+		kill "$_pid" 2>/dev/null
 	done
-	for ns in g1 g2 up; do
-		$IP netns del "$ns" 2>/dev/null
+	for _ns in g1 g2 up; do
+		$IP netns del "$_ns" 2>/dev/null
 	done
 	true
+}
+
+ndvm_cleanup() {
+	topology_down
+	mod_unload
+}
+
+# ndvm_setup [MODULE PARAMETERS]: the topology and a freshly loaded
+# module, both removed when the test exits.
+ndvm_setup() {
+	trap ndvm_cleanup EXIT
+	mod_unload
+	topology_up
+	mod_load "$@"
+}
+
+# timed_load DESC FILE: check that FILE loads, log how long it took
+timed_load() {
+	_t0=$(cut -d' ' -f1 /proc/uptime)
+	check "$1" $FWCTL load "$2"
+	log "load took $(awk -v a="$_t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { print b - a }') s (TCG)"
 }
 
 # serve NS tcp|udp PORT: echo server in a namespace, killed on cleanup
@@ -130,16 +153,16 @@ serve() {
 
 # probe NS tcp|udp ADDR PORT [fwnet options]
 probe() {
-	ns=$1
+	_ns=$1
 	shift
-	$IP netns exec "$ns" fwnet probe "$@" -t 700
+	$IP netns exec "$_ns" fwnet probe "$@" -t 700
 }
 
 ping_from() {
-	ns=$1 addr=$2
-	case $addr in
-	*:*) $IP netns exec "$ns" ping6 -c 1 -W 1 "$addr" ;;
-	*) $IP netns exec "$ns" ping -c 1 -W 1 "$addr" ;;
+	_ns=$1 _addr=$2
+	case $_addr in
+	*:*) $IP netns exec "$_ns" ping6 -c 1 -W 1 "$_addr" ;;
+	*) $IP netns exec "$_ns" ping -c 1 -W 1 "$_addr" ;;
 	esac
 }
 

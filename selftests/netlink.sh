@@ -4,15 +4,7 @@
 # change nothing.
 . /tests/lib.sh
 
-cleanup() {
-	topology_down
-	mod_unload
-}
-trap cleanup EXIT
-
-mod_unload
-topology_up
-mod_load
+ndvm_setup
 R=$(rules nl <<'EOR'
 policy drop
 accept in vif1.0 out uplink0 proto icmp icmp-type echo-request
@@ -25,11 +17,17 @@ g=$(status_field generation)
 for c in $(nlprobe list); do
 	check "refused: $c" nlprobe "$c"
 	cat /tmp/check.out
+	check "$c changed nothing" [ "$(status_field generation)" = "$g" ]
 done
 check "extack names the attribute" \
 	sh -c "nlprobe addr-length | grep -q 'NDVMFW_ELEM_A_ADDR: must be 4 or 16 bytes'"
 check "extack offset resolves to the attribute path" \
 	sh -c "nlprobe verdict-out-of-range | grep -q 'at NDVMFW_A_RULE #0 > NDVMFW_RULE_A_VERDICT'"
+check_not "other namespaces cannot reach the family" guest g1 $FWCTL status
+check_not "nor load from there" guest g1 $FWCTL load "$R"
+cat /tmp/check.out
+check "a refused load from there changed nothing" \
+	[ "$(status_field generation)" = "$g" ]
 check "digest unchanged" [ "$(status_field digest)" = "$d" ]
 check "generation unchanged" [ "$(status_field generation)" = "$g" ]
 check "rules still in force" ping_from g1 192.0.2.2

@@ -54,8 +54,10 @@ build_tools() {
 build_module() {
 	ver=$1 kdir=$2 dir=$B/$ver
 	rm -rf "$dir"
-	mkdir -p "$dir"
-	cp -r Kbuild kmod "$dir/"
+	mkdir -p "$dir/kmod/uapi"
+	cp Kbuild "$dir/"
+	cp kmod/Kbuild kmod/*.[ch] "$dir/kmod/"
+	cp kmod/uapi/*.h "$dir/kmod/uapi/"
 	make -C "$kdir" M="$dir" W=1 modules >"$dir/build.log" 2>&1
 	rc=$?
 	if grep -q -i 'warning' "$dir/build.log"; then
@@ -78,7 +80,7 @@ checkpatch() {
 	fi
 	"$cp" --no-tree --strict --quiet --show-types \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f kmod/*.[ch] kmod/uapi/*.h ctl/*.[ch]
+		-f $(git ls-files 'kmod/*.[ch]' 'ctl/*.[ch]')
 }
 
 vm_tests() {

@@ -5,15 +5,7 @@
 # that decided move, and a logged rule logs.
 . /tests/lib.sh
 
-cleanup() {
-	topology_down
-	mod_unload
-}
-trap cleanup EXIT
-
-mod_unload
-topology_up
-mod_load
+ndvm_setup
 for p in 80 81; do
 	serve up tcp $p
 done
@@ -23,7 +15,7 @@ wait_servers
 
 R=$(rules traffic <<'EOR'
 policy drop
-set uplink { 192.0.2.2, fd00:99::2 }
+set uplink { 192.0.2.2, 2001:db8:99::2 }
 accept family ip6 proto icmpv6 icmp-type { nd-neighbor-solicit, nd-neighbor-advert }
 accept in vif1.0 out uplink0 proto tcp to @uplink port 80
 accept in uplink0 out vif1.0 proto tcp from @uplink port 80
@@ -55,10 +47,10 @@ check_not "v4 ping guest1 -> guest2 dropped (out is not uplink0)" \
 	ping_from g1 10.137.1.5
 check "icmp counted (rule 6)" [ "$(rule_packets 6)" -gt 0 ]
 
-check "v6 tcp :80 guest -> uplink passes" probe g1 tcp fd00:99::2 80
-check_not "v6 tcp :81 dropped" probe g1 tcp fd00:99::2 81
-check "v6 ping guest1 -> uplink passes" ping_from g1 fd00:99::2
-check "v6 ping guest2 -> uplink passes" ping_from g2 fd00:99::2
+check "v6 tcp :80 guest -> uplink passes" probe g1 tcp 2001:db8:99::2 80
+check_not "v6 tcp :81 dropped" probe g1 tcp 2001:db8:99::2 81
+check "v6 ping guest1 -> uplink passes" ping_from g1 2001:db8:99::2
+check "v6 ping guest2 -> uplink passes" ping_from g2 2001:db8:99::2
 check "v6 nd counted (rule 1)" [ "$(rule_packets 1)" -gt 0 ]
 
 dmesg -c >/dev/null

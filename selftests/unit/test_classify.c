@@ -464,6 +464,30 @@ static int run_one(u32 nrules, u32 npkts, unsigned int idx)
 	return !!bad;
 }
 
+/* One prefix, lengths as in ClassBench ACL seeds: mostly hosts and /24s. */
+static u32 acl_set(struct gen *g)
+{
+	static const u8 plens[] = { 32, 32, 32, 32, 32, 32, 24, 24, 20, 16,
+				    28, 8 };
+	struct ndvmfw_ruleset *rs = &g->rs;
+	struct ndvmfw_elem *e;
+	u32 a = 10U << 24 | (rnd() & 0xffffff), i;
+
+	rs->elems = grow(rs->elems, &g->cap_elems, rs->nelems + 1,
+			 sizeof(*rs->elems));
+	e = &rs->elems[rs->nelems];
+	memset(e, 0, sizeof(*e));
+	e->family = NFPROTO_IPV4;
+	e->plen = plens[pick(ARRAY_SIZE(plens))];
+	if (e->plen < 32)
+		a &= ~((1U << (32 - e->plen)) - 1);
+	for (i = 0; i < 4; i++)
+		e->addr[i] = a >> (24 - 8 * i);
+	rs->sets[rs->nsets].first = rs->nelems++;
+	rs->sets[rs->nsets].count = 1;
+	return rs->nsets++;
+}
+
 /*
  * 100,000 specific rules, as an ACL would have them: a source prefix, a
  * destination prefix, a protocol and a port range each. Reports build time
@@ -489,15 +513,14 @@ static void scale(u32 nrules, u32 npkts)
 		r->verdict = pick(2) ? NDVMFW_ACCEPT : NDVMFW_DROP;
 		r->family = NFPROTO_IPV4;
 		r->proto = pick(2) ? 6 : 17;
-		r->src.set = rand_set(&g, NFPROTO_IPV4);
-		g.rs.sets[r->src.set].count = 1;
-		r->dst.set = rand_set(&g, NFPROTO_IPV4);
-		g.rs.sets[r->dst.set].count = 1;
+		r->src.set = acl_set(&g);
+		r->dst.set = acl_set(&g);
 		rand_ports(&g, &r->dst);
 	}
 	t0 = clock();
 	ret = ndvmfw_cls_build(&g.rs, NFPROTO_IPV4, 1UL << 30, &cls);
-	printf("# %u ACL rules: build %.2f s, %zu KiB, %u nodes\n", nrules,
+	printf("# %u ACL rules: build %s, %.2f s, %zu KiB, %u nodes\n", nrules,
+	       ret ? strerror(-ret) : "ok",
 	       (double)(clock() - t0) / CLOCKS_PER_SEC,
 	       ndvmfw_cls_bytes(cls) >> 10, ndvmfw_cls_nodes(cls));
 	result(!ret, "%u ACL rules build%.0u", nrules, 0);
@@ -526,7 +549,7 @@ int main(int argc, char *argv[])
 	fw_rng = seed | 1;
 	for (i = 0; i < nsets; i++)
 		run_one(sizes[i % ARRAY_SIZE(sizes)], npkts, i);
-	scale(100000, 3000);
+	scale(argc > 4 ? strtoul(argv[4], NULL, 0) : 100000, 3000);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
