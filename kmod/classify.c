@@ -418,6 +418,23 @@ static void ndvmfw_dim_icmp(struct ndvmfw_cls *cls, struct ndvmfw_crule *cr,
 	cr->cnt[NDVMFW_DIM_DPORT] = ndvmfw_merge_ranges(cls, first);
 }
 
+/* One point per state bit; the packet's key is a single bit. */
+static void ndvmfw_dim_state(struct ndvmfw_cls *cls, struct ndvmfw_crule *cr,
+			     u32 state)
+{
+	struct ndvmfw_u128 v;
+	u32 first = cls->nranges, bit;
+
+	for (bit = 1; bit <= __NDVMFW_STATE_ALL; bit <<= 1) {
+		if (!(state & bit))
+			continue;
+		ndvmfw_key_u64(&v, bit);
+		ndvmfw_push_range(cls, v, v);
+	}
+	cr->off[NDVMFW_DIM_STATE] = first;
+	cr->cnt[NDVMFW_DIM_STATE] = ndvmfw_merge_ranges(cls, first);
+}
+
 static void ndvmfw_dim_iface(struct ndvmfw_cls *cls, struct ndvmfw_crule *cr,
 			     unsigned int d, const struct ndvmfw_iface *i)
 {
@@ -475,6 +492,10 @@ static void ndvmfw_compile_rule(struct ndvmfw_cls_ctx *c, u32 idx)
 				r->icmp_count);
 	else
 		ndvmfw_dim_full(cr, NDVMFW_DIM_DPORT);
+	if (r->state)
+		ndvmfw_dim_state(cls, cr, r->state);
+	else
+		ndvmfw_dim_full(cr, NDVMFW_DIM_STATE);
 	cls->ncrules++;
 }
 
@@ -504,8 +525,11 @@ static int ndvmfw_compile(const struct ndvmfw_ruleset *rs, u8 family,
 	u32 i;
 	int ret;
 
-	/* full range, then at most 3 per rule plus every port, icmp, elem */
-	nranges = 1 + 3 * (size_t)rs->nrules + rs->nports + rs->nicmp +
+	/*
+	 * The full range, then per rule at most 3 (interfaces, protocol) and
+	 * 4 (states), plus every port range, icmp entry and element.
+	 */
+	nranges = 1 + 7 * (size_t)rs->nrules + rs->nports + rs->nicmp +
 		  rs->nelems;
 	ret = ndvmfw_account(cls, nranges * sizeof(*cls->ranges) +
 			     rs->nrules * sizeof(*cls->crules));

@@ -119,11 +119,15 @@ enum ndvmfw_dim {
 	NDVMFW_DIM_DADDR,
 	NDVMFW_DIM_SPORT,	/* port, or NDVMFW_L4_NONE */
 	NDVMFW_DIM_DPORT,	/* port, icmp type << 8 | code, or NONE */
+	NDVMFW_DIM_STATE,	/* one NDVMFW_STATE_* bit, or UNTRACKED */
 	NDVMFW_DIMS
 };
 
 /* L4 key value of a packet whose ports or ICMP header are unknown. */
 #define NDVMFW_L4_NONE	0x10000
+
+/* State key of a packet conntrack was told not to track. */
+#define NDVMFW_STATE_UNTRACKED	(__NDVMFW_STATE_ALL + 1)
 
 struct ndvmfw_key {
 	struct ndvmfw_u128 f[NDVMFW_DIMS];

@@ -6,8 +6,9 @@
  * non-loopback interface of the initial namespace, including interfaces
  * that appear later, drops everything until the first rule set is
  * committed, ARP and other non-IP traffic included. Loopback traffic is
- * never judged. Nothing here allocates or locks: one RCU pointer, per-CPU
- * counters.
+ * never judged. Judging allocates nothing and takes no lock: one RCU
+ * pointer, per-CPU counters; only the answer to a "reject" is a new packet,
+ * built by the kernel's nf_reject helpers.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -21,6 +22,9 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_reject.h>
 #include "compat.h"
 #include "ndvmfw.h"
 
@@ -50,6 +54,29 @@ static void ndvmfw_key_l4(struct ndvmfw_key *k, const struct sk_buff *skb,
 		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], get_unaligned_be16(p));
 		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
 			       get_unaligned_be16(p + 2));
+	}
+}
+
+/*
+ * The packet's connection state as one NDVMFW_STATE_* bit. Conntrack has
+ * run at PREROUTING / LOCAL_OUT by now whenever a rule set uses "state"
+ * (see ndvmfw_table_build()); a packet it could not track is invalid.
+ */
+static u64 ndvmfw_key_state(const struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+
+	if (!nf_ct_get(skb, &ctinfo))
+		return ctinfo == IP_CT_UNTRACKED ? NDVMFW_STATE_UNTRACKED :
+						   NDVMFW_STATE_INVALID;
+	switch (ctinfo) {
+	case IP_CT_NEW:
+		return NDVMFW_STATE_NEW;
+	case IP_CT_RELATED:
+	case IP_CT_RELATED_REPLY:
+		return NDVMFW_STATE_RELATED;
+	default:
+		return NDVMFW_STATE_ESTABLISHED;
 	}
 }
 
@@ -104,6 +131,17 @@ static int ndvmfw_key_ipv6(struct ndvmfw_key *k, struct sk_buff *skb)
 	return 0;
 }
 
+static const char *ndvmfw_verdict_name(u8 verdict)
+{
+	switch (verdict) {
+	case NDVMFW_ACCEPT:
+		return "accept";
+	case NDVMFW_REJECT:
+		return "reject";
+	}
+	return "drop";
+}
+
 static void ndvmfw_log(const struct ndvmfw_table *t, u32 idx,
 		       const struct nf_hook_state *state,
 		       const struct ndvmfw_key *k, bool v6)
@@ -129,13 +167,27 @@ static void ndvmfw_log(const struct ndvmfw_table *t, u32 idx,
 		snprintf(dst, sizeof(dst), "%pI4", d);
 	}
 	pr_info("rule %u %s in=%s out=%s src=%s dst=%s proto=%llu sport=%lld dport=%lld\n",
-		idx + 1,
-		t->rs.rules[idx].verdict == NDVMFW_ACCEPT ? "accept" : "drop",
+		idx + 1, ndvmfw_verdict_name(t->rs.rules[idx].verdict),
 		state->in ? state->in->name : "",
 		state->out ? state->out->name : "", src, dst,
 		k->f[NDVMFW_DIM_PROTO].lo,
 		sport == NDVMFW_L4_NONE ? -1LL : (s64)sport,
 		dport == NDVMFW_L4_NONE ? -1LL : (s64)dport);
+}
+
+/* reject: a reset for TCP, port unreachable for the rest; then drop. */
+static void ndvmfw_reject(struct sk_buff *skb,
+			  const struct nf_hook_state *state, bool v6, u64 proto)
+{
+	if (v6 && proto == IPPROTO_TCP)
+		nf_send_reset6(state->net, state->sk, skb, state->hook);
+	else if (v6)
+		nf_send_unreach6(state->net, skb, ICMPV6_PORT_UNREACH,
+				 state->hook);
+	else if (proto == IPPROTO_TCP)
+		nf_send_reset(state->net, state->sk, skb, state->hook);
+	else
+		nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
 }
 
 static void ndvmfw_count(const struct ndvmfw_table *t, u32 idx,
@@ -170,6 +222,7 @@ static unsigned int ndvmfw_judge(struct sk_buff *skb,
 			  state->in ? state->in->name : NULL);
 	ndvmfw_key_ifname(&key.f[NDVMFW_DIM_OIF],
 			  state->out ? state->out->name : NULL);
+	ndvmfw_key_u64(&key.f[NDVMFW_DIM_STATE], ndvmfw_key_state(skb));
 	ret = v6 ? ndvmfw_key_ipv6(&key, skb) : ndvmfw_key_ipv4(&key, skb);
 	if (unlikely(ret)) {
 		ndvmfw_stat_inc(NDVMFW_STAT_MALFORMED);
@@ -185,7 +238,11 @@ static unsigned int ndvmfw_judge(struct sk_buff *skb,
 		if (unlikely(t->rs.rules[idx].flags & NDVMFW_RULE_F_LOG))
 			ndvmfw_log(t, idx, state, &key, v6);
 	}
-	return verdict == NDVMFW_ACCEPT ? NF_ACCEPT : NF_DROP;
+	if (verdict == NDVMFW_ACCEPT)
+		return NF_ACCEPT;
+	if (verdict == NDVMFW_REJECT)
+		ndvmfw_reject(skb, state, v6, key.f[NDVMFW_DIM_PROTO].lo);
+	return NF_DROP;
 }
 
 static unsigned int ndvmfw_ipv4_hook(void *priv, struct sk_buff *skb,

@@ -35,6 +35,7 @@ struct ndvmfw_table {
 	struct ndvmfw_counter **pcpu;	/* per CPU: nrules + 1, policy last */
 	u8 digest[NDVMFW_DIGEST_LEN];
 	u64 generation;
+	bool conntrack;			/* holds nf_ct_netns_get() */
 	refcount_t ref;
 };
 

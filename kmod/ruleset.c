@@ -169,23 +169,12 @@ static int ndvmfw_rule_check(const struct ndvmfw_ruleset *rs,
 {
 	const char *m = NULL;
 
-	switch (r->verdict) {
-	case NDVMFW_DROP:
-	case NDVMFW_ACCEPT:
-		break;
-	case NDVMFW_REJECT:
-		*msg = "reject is not supported yet";
-		return -EOPNOTSUPP;
-	default:
-		*msg = "bad verdict";
-		return -EINVAL;
-	}
-	if (r->state) {
-		*msg = "state is not supported yet";
-		return -EOPNOTSUPP;
-	}
-	if (r->flags & ~__NDVMFW_RULE_F_ALL)
+	if (r->verdict < NDVMFW_DROP || r->verdict > NDVMFW_VERDICT_MAX)
+		m = "bad verdict";
+	else if (r->flags & ~__NDVMFW_RULE_F_ALL)
 		m = "unknown rule flags";
+	else if (r->state & ~__NDVMFW_STATE_ALL)
+		m = "unknown connection state";
 	else if (r->family && r->family != NFPROTO_IPV4 &&
 		 r->family != NFPROTO_IPV6)
 		m = "family must be ip or ip6";
@@ -272,8 +261,7 @@ out:
  * @rs: the rule set
  * @err: where to put the reason and the offending item on failure
  *
- * Return: 0, -EINVAL, -E2BIG (a limit), -EOPNOTSUPP (a statement this
- * version cannot evaluate) or -ENOMEM.
+ * Return: 0, -EINVAL, -E2BIG (a limit) or -ENOMEM.
  */
 int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
 			 struct ndvmfw_error *err)

@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <net/netlink.h>
+#include <net/netfilter/nf_conntrack.h>
 #include "ndvmfw.h"
 
 static unsigned int max_cls_mb = 256;
@@ -41,6 +42,8 @@ static void ndvmfw_table_free(struct ndvmfw_table *t)
 	struct ndvmfw_ruleset *rs = &t->rs;
 	int cpu;
 
+	if (t->conntrack)
+		nf_ct_netns_put(&init_net, NFPROTO_INET);
 	if (t->pcpu) {
 		for_each_possible_cpu(cpu)
 			kvfree(t->pcpu[cpu]);
@@ -107,6 +110,26 @@ static int ndvmfw_alloc_counters(struct ndvmfw_table *t)
 	return 0;
 }
 
+/* Connection tracking runs only while a rule set uses "state". */
+static int ndvmfw_table_conntrack(struct ndvmfw_table *t,
+				  struct netlink_ext_ack *extack)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < t->rs.nrules && !t->rs.rules[i].state; i++)
+		;
+	if (i == t->rs.nrules)
+		return 0;
+	ret = nf_ct_netns_get(&init_net, NFPROTO_INET);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot enable connection tracking");
+		return ret;
+	}
+	t->conntrack = true;
+	return 0;
+}
+
 /**
  * ndvmfw_table_build - validate a parsed rule set and build its lookup
  * @t: a table whose rule set was filled in from netlink
@@ -145,6 +168,8 @@ int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 	}
 	if (!ret)
 		ret = ndvmfw_alloc_counters(t);
+	if (!ret)
+		ret = ndvmfw_table_conntrack(t, extack);
 	return ret;
 }
 

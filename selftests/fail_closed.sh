@@ -41,7 +41,7 @@ check_not "new interface: ARP never resolved" \
 $IP netns del g3
 
 mod_unload
-check "fail_open=1 loads" insmod "$MODULE" fail_open=1
+check "fail_open=1 loads" mod_load fail_open=1
 check "fail_open=1: ping guest -> uplink passes" ping_from g1 192.0.2.2
 check "fail_open=1: status says so" [ "$(status_field fail-open)" = yes ]
 exit $ret

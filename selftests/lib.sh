@@ -58,7 +58,12 @@ check_not() {
 
 mod_loaded() { grep -q '^ndvmfw ' /proc/modules; }
 
+# ndvmfw needs nf_conntrack ("state") and nf_reject_ipv4/6 ("reject");
+# insmod does not load them
 mod_load() {
+	for _m in nf_conntrack nf_reject_ipv4 nf_reject_ipv6; do
+		modprobe "$_m"
+	done
 	mod_loaded || insmod "$MODULE" "$@"
 }
 
@@ -117,6 +122,12 @@ topology_up() {
 topology_down() {
 	for _pid in $SERVERS; do
 		kill "$_pid" 2>/dev/null
+	done
+	SERVERS=""
+	# Namespaces are dismantled asynchronously; delete the veths here so
+	# that the next test can create them again at once.
+	for _dev in vif1.0 vif2.0 uplink0; do
+		$IP link del "$_dev" 2>/dev/null
 	done
 	for _ns in g1 g2 up; do
 		$IP netns del "$_ns" 2>/dev/null

@@ -55,7 +55,9 @@
  *                 bits of the address must be zero. Absent: a host.
  *   NDVMFW_A_RULE: nest, repeated; rules are evaluated in the order given,
  *                 the first match wins, no match takes NDVMFW_A_POLICY.
- *       NDVMFW_RULE_A_VERDICT: NLA_U8, enum ndvmfw_verdict (required)
+ *       NDVMFW_RULE_A_VERDICT: NLA_U8, enum ndvmfw_verdict (required);
+ *                 NDVMFW_REJECT drops and answers: a TCP reset for TCP,
+ *                 ICMP / ICMPv6 port unreachable otherwise
  *       NDVMFW_RULE_A_FLAGS: NLA_U32, NDVMFW_RULE_F_*
  *       NDVMFW_RULE_A_IIF, NDVMFW_RULE_A_OIF: nest, input/output interface
  *           NDVMFW_IFACE_A_NAME: NLA_NUL_STRING, at most IFNAMSIZ - 1
@@ -75,8 +77,9 @@
  *                 ip, or icmpv6 with family ip6
  *           NDVMFW_ICMP_A_TYPE: NLA_U8 (required)
  *           NDVMFW_ICMP_A_CODE: NLA_U8 (absent: any code)
- *       NDVMFW_RULE_A_STATE: NLA_U32, NDVMFW_STATE_* (not supported yet:
- *                 EOPNOTSUPP)
+ *       NDVMFW_RULE_A_STATE: NLA_U32, NDVMFW_STATE_*: the packet's conntrack
+ *                 state must be one of these. Conntrack is enabled in the
+ *                 initial namespace while such a rule is loaded.
  *
  * NDVMFW_CMD_SEAL
  * ---------------

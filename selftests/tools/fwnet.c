@@ -4,7 +4,9 @@
  *
  *   fwnet serve tcp|udp PORT              echo server on [::] (and 0.0.0.0)
  *   fwnet probe tcp|udp ADDR PORT [-s SPORT] [-t MS]
- *                                         exit 0 if the echo came back
+ *                                         exit 0 if the echo came back,
+ *                                         3 if refused (a reset or an
+ *                                         ICMP unreachable), else 1
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,12 +61,19 @@ static int serve(int udp, int port)
 	}
 }
 
+/* 0 when ready, 3 when the peer refused, 1 on a timeout or other error. */
 static int wait_fd(int fd, short ev, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = ev };
+	socklen_t len = sizeof(int);
+	int err = 0;
 
-	return poll(&p, 1, ms) == 1 && !(p.revents & (POLLERR | POLLHUP)) ?
-	       0 : -1;
+	if (poll(&p, 1, ms) != 1)
+		return 1;
+	if (!(p.revents & (POLLERR | POLLHUP)))
+		return 0;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	return err == ECONNREFUSED ? 3 : 1;
 }
 
 static int probe(int udp, const char *addr, int port, int sport, int ms)
@@ -75,7 +84,7 @@ static int probe(int udp, const char *addr, int port, int sport, int ms)
 	const char msg[] = "ndvmfw-probe";
 	socklen_t len;
 	char buf[64];
-	int fd, err = 0, one = 1;
+	int fd, ret, one = 1;
 
 	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
 		a4->sin_family = AF_INET;
@@ -103,17 +112,19 @@ static int probe(int udp, const char *addr, int port, int sport, int ms)
 		return 2;
 	}
 	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
-		return 1;
+		return errno == ECONNREFUSED ? 3 : 1;
 	if (!udp) {
-		len = sizeof(err);
-		if (wait_fd(fd, POLLOUT, ms) ||
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
-			return 1;
+		ret = wait_fd(fd, POLLOUT, ms);
+		if (ret)
+			return ret;
 	}
 	if (send(fd, msg, sizeof(msg), 0) != sizeof(msg))
-		return 1;
-	if (wait_fd(fd, POLLIN, ms) || recv(fd, buf, sizeof(buf), 0) <= 0)
-		return 1;
+		return errno == ECONNREFUSED ? 3 : 1;
+	ret = wait_fd(fd, POLLIN, ms);
+	if (ret)
+		return ret;
+	if (recv(fd, buf, sizeof(buf), 0) <= 0)
+		return errno == ECONNREFUSED ? 3 : 1;
 	return memcmp(buf, msg, sizeof(msg)) ? 1 : 0;
 }
 

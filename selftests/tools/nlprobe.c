@@ -274,7 +274,7 @@ static void c_state(struct nlmsghdr *nlh)
 	put_load_head(nlh);
 	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
 	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
-	mnl_attr_put_u32(nlh, NDVMFW_RULE_A_STATE, NDVMFW_STATE_NEW);
+	mnl_attr_put_u32(nlh, NDVMFW_RULE_A_STATE, __NDVMFW_STATE_ALL + 1);
 	mnl_attr_nest_end(nlh, r);
 }
 
@@ -330,7 +330,7 @@ static const struct {
 	{ "port-range-reversed", NDVMFW_CMD_LOAD, c_port_range, EINVAL, false },
 	{ "icmp-without-proto", NDVMFW_CMD_LOAD, c_icmp_no_proto, EINVAL, false },
 	{ "iface-too-long", NDVMFW_CMD_LOAD, c_iface_long, EINVAL, false },
-	{ "state-unsupported", NDVMFW_CMD_LOAD, c_state, EOPNOTSUPP, false },
+	{ "state-unknown-bit", NDVMFW_CMD_LOAD, c_state, EINVAL, false },
 	{ "truncated", NDVMFW_CMD_LOAD, c_truncated, EINVAL, false },
 	{ "status-with-attr", NDVMFW_CMD_GET_STATUS, c_status_attr, EINVAL, false },
 	{ "seal-with-attr", NDVMFW_CMD_SEAL, c_status_attr, EINVAL, false },

@@ -153,6 +153,7 @@ static void rand_rule(struct gen *g, struct ndvmfw_rule *r)
 		r->family = NFPROTO_IPV6;
 	rand_iface(&r->iif);
 	rand_iface(&r->oif);
+	r->state = pick(4) ? 0 : 1 + pick(__NDVMFW_STATE_ALL);
 	r->src.set = pick(2) ? rand_set(g, r->family) : NDVMFW_SET_NONE;
 	r->dst.set = pick(2) ? rand_set(g, r->family) : NDVMFW_SET_NONE;
 	if (ndvmfw_proto_has_ports(r->proto)) {
@@ -224,6 +225,7 @@ struct pkt {
 	int has_l4;		/* ports or icmp header known */
 	u16 sport, dport;
 	u8 type, code;
+	u32 state;		/* one NDVMFW_STATE_* bit or UNTRACKED */
 };
 
 static int is_icmp(const struct pkt *p)
@@ -328,6 +330,8 @@ static s32 ref_lookup(const struct ndvmfw_ruleset *rs, const struct pkt *p)
 			continue;
 		if (!ref_icmp(rs, r, p))
 			continue;
+		if (r->state && !(r->state & p->state))
+			continue;
 		return i;
 	}
 	return -1;
@@ -343,6 +347,7 @@ static void pkt_key(const struct pkt *p, struct ndvmfw_key *k)
 	ndvmfw_key_addr(&k->f[NDVMFW_DIM_DADDR], p->daddr, p->v6);
 	ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], NDVMFW_L4_NONE);
 	ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
+	ndvmfw_key_u64(&k->f[NDVMFW_DIM_STATE], p->state);
 	if (!p->has_l4)
 		return;
 	if (is_icmp(p)) {
@@ -411,6 +416,7 @@ static void rand_pkt(const struct ndvmfw_ruleset *rs, struct pkt *p)
 	p->dport = rand_port(rs);
 	p->type = pick(2) ? pick(4) * 4 : 128 + pick(10);
 	p->code = pick(3);
+	p->state = 1U << pick(5);	/* the last: NDVMFW_STATE_UNTRACKED */
 }
 
 static void dump_rule(const struct ndvmfw_ruleset *rs, s32 idx)
