@@ -759,10 +759,13 @@ static void ndvmfw_best_in_dim(struct ndvmfw_build *b, struct ndvmfw_work *w,
 		ndvmfw_split_sampled(b, w->n, nc, d, best);
 }
 
-static int ndvmfw_grow(void **p, u32 *cap, u32 need, size_t size)
+/* Grow an array to hold @need entries, counting its capacity. */
+static int ndvmfw_grow(struct ndvmfw_cls *cls, void **p, u32 *cap, u32 need,
+		       size_t size)
 {
 	u32 ncap = *cap ? *cap : 64;
 	void *np;
+	int ret;
 
 	while (ncap < need) {
 		if (ncap > U32_MAX / 2)
@@ -771,6 +774,9 @@ static int ndvmfw_grow(void **p, u32 *cap, u32 need, size_t size)
 	}
 	if (ncap == *cap)
 		return 0;
+	ret = ndvmfw_account(cls, (size_t)(ncap - *cap) * size);
+	if (ret)
+		return ret;
 	np = ndvmfw_alloc_array(ncap, size);
 	if (!np)
 		return -ENOMEM;
@@ -787,10 +793,8 @@ static int ndvmfw_new_nodes(struct ndvmfw_build *b, u32 n, u32 *first)
 	struct ndvmfw_tree *t = b->tree;
 	int ret;
 
-	ret = ndvmfw_account(b->cls, n * sizeof(*t->nodes));
-	if (!ret)
-		ret = ndvmfw_grow((void **)&t->nodes, &t->cap_nodes,
-				  t->nnodes + n, sizeof(*t->nodes));
+	ret = ndvmfw_grow(b->cls, (void **)&t->nodes, &t->cap_nodes,
+			  t->nnodes + n, sizeof(*t->nodes));
 	if (ret)
 		return ret;
 	*first = t->nnodes;
@@ -804,17 +808,16 @@ static int ndvmfw_make_leaf(struct ndvmfw_build *b, struct ndvmfw_work *w)
 	struct ndvmfw_node *node;
 	int ret;
 
-	ret = ndvmfw_account(b->cls, w->n * sizeof(*t->leaf));
-	if (!ret)
-		ret = ndvmfw_grow((void **)&t->leaf, &t->cap_leaf,
-				  t->nleaf + w->n, sizeof(*t->leaf));
+	ret = ndvmfw_grow(b->cls, (void **)&t->leaf, &t->cap_leaf,
+			  t->nleaf + w->n, sizeof(*t->leaf));
 	if (ret)
 		return ret;
 	node = &t->nodes[w->node];
 	node->dim = NDVMFW_LEAF;
 	node->a = t->nleaf;
 	node->b = w->n;
-	memcpy(&t->leaf[t->nleaf], w->rules, w->n * sizeof(*w->rules));
+	if (w->n)
+		memcpy(&t->leaf[t->nleaf], w->rules, w->n * sizeof(*w->rules));
 	t->nleaf += w->n;
 	return 0;
 }

@@ -34,8 +34,9 @@ static unsigned int ndvmfw_unloaded(void)
 	return ndvmfw_fail_open ? NF_ACCEPT : NF_DROP;
 }
 
-static void ndvmfw_key_l4(struct ndvmfw_key *k, const struct sk_buff *skb,
-			  unsigned int thoff, u8 proto, bool icmp)
+/* Ports or ICMP type; -EINVAL if the packet is too short to hold them. */
+static int ndvmfw_key_l4(struct ndvmfw_key *k, const struct sk_buff *skb,
+			 unsigned int thoff, u8 proto, bool icmp)
 {
 	u8 buf[4];
 	const u8 *p;
@@ -44,17 +45,19 @@ static void ndvmfw_key_l4(struct ndvmfw_key *k, const struct sk_buff *skb,
 	ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
 	if (icmp) {
 		p = skb_header_pointer(skb, thoff, 2, buf);
-		if (p)
-			ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
-				       get_unaligned_be16(p));
+		if (!p)
+			return -EINVAL;
+		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
+			       get_unaligned_be16(p));
 	} else if (ndvmfw_proto_has_ports(proto)) {
 		p = skb_header_pointer(skb, thoff, 4, buf);
 		if (!p)
-			return;
+			return -EINVAL;
 		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], get_unaligned_be16(p));
 		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
 			       get_unaligned_be16(p + 2));
 	}
+	return 0;
 }
 
 /*
@@ -99,9 +102,8 @@ static int ndvmfw_key_ipv4(struct ndvmfw_key *k, const struct sk_buff *skb)
 		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
 		return 0;
 	}
-	ndvmfw_key_l4(k, skb, nhoff + iph->ihl * 4, iph->protocol,
-		      iph->protocol == IPPROTO_ICMP);
-	return 0;
+	return ndvmfw_key_l4(k, skb, nhoff + iph->ihl * 4, iph->protocol,
+			     iph->protocol == IPPROTO_ICMP);
 }
 
 static int ndvmfw_key_ipv6(struct ndvmfw_key *k, struct sk_buff *skb)
@@ -127,8 +129,7 @@ static int ndvmfw_key_ipv6(struct ndvmfw_key *k, struct sk_buff *skb)
 		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
 		return 0;
 	}
-	ndvmfw_key_l4(k, skb, thoff, proto, proto == IPPROTO_ICMPV6);
-	return 0;
+	return ndvmfw_key_l4(k, skb, thoff, proto, proto == IPPROTO_ICMPV6);
 }
 
 static const char *ndvmfw_verdict_name(u8 verdict)
@@ -340,11 +341,18 @@ static int ndvmfw_netdev_event(struct notifier_block *nb, unsigned long event,
 			       void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	int ret;
 
 	switch (event) {
 	case NETDEV_REGISTER:
-		/* An interface we cannot filter does not come up. */
-		return notifier_from_errno(ndvmfw_dev_attach(dev));
+		/*
+		 * An interface we cannot filter does not come up; but a device
+		 * moved in from another namespace ignores this veto.
+		 */
+		ret = ndvmfw_dev_attach(dev);
+		if (ret)
+			netdev_warn(dev, "ndvmfw: no ingress hook: %d\n", ret);
+		return notifier_from_errno(ret);
 	case NETDEV_UNREGISTER:
 		ndvmfw_dev_detach(dev);
 		break;
@@ -382,5 +390,4 @@ void ndvmfw_hooks_exit(void)
 	unregister_netdevice_notifier_net(&init_net, &ndvmfw_netdev_nb);
 	nf_unregister_net_hooks(&init_net, ndvmfw_inet_ops,
 				ARRAY_SIZE(ndvmfw_inet_ops));
-	rcu_barrier();
 }

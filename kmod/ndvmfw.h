@@ -57,7 +57,7 @@ int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 void ndvmfw_table_put(struct ndvmfw_table *t);
 struct ndvmfw_table *ndvmfw_table_get(void);
 int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal);
-void ndvmfw_seal(void);
+int ndvmfw_seal(void);
 bool ndvmfw_sealed(void);
 void ndvmfw_table_counter(const struct ndvmfw_table *t, u32 idx,
 			  u64 *packets, u64 *bytes);

@@ -12,6 +12,13 @@
 /* Room for the largest rule in one dump message. */
 #define NDVMFW_DUMP_MIN_ALLOC	16384
 
+/*
+ * The family runs with parallel_ops, so that a long load does not hold
+ * the global genl_mutex; loads are serialised here instead, which also
+ * bounds the memory of rule sets being built to one at a time.
+ */
+static DEFINE_MUTEX(ndvmfw_load_lock);
+
 static struct genl_family ndvmfw_genl_family;
 
 static const struct nla_policy ndvmfw_port_policy[NDVMFW_PORT_A_MAX + 1] = {
@@ -99,7 +106,6 @@ struct ndvmfw_load {
 	struct netlink_ext_ack *extack;
 	const struct nlattr **rule_attrs;
 	const struct nlattr **set_attrs;
-	u32 cur_set;			/* last set id seen, pass 2 */
 };
 
 static u32 ndvmfw_count_nested(const struct nlattr *nest, int type)
@@ -115,17 +121,24 @@ static u32 ndvmfw_count_nested(const struct nlattr *nest, int type)
 
 static int ndvmfw_count_set(struct ndvmfw_load *l, const struct nlattr *a)
 {
+	struct nlattr *tb[NDVMFW_SET_A_MAX + 1];
 	struct ndvmfw_ruleset *rs = l->rs;
-	const struct nlattr *id;
+	u32 id;
+	int ret;
 
-	id = nla_find_nested(a, NDVMFW_SET_A_ID);
-	if (!id)
-		return ndvmfw_err(l->extack, a, "missing attribute NDVMFW_SET_A_ID");
-	if (nla_get_u32(id) == rs->nsets) {
+	/* parsed as pass 2 parses it, so that both see the same id */
+	ret = nla_parse_nested(tb, NDVMFW_SET_A_MAX, a, ndvmfw_set_policy,
+			       l->extack);
+	if (ret)
+		return ret;
+	if (NDVMFW_REQUIRE(l->extack, a, tb, NDVMFW_SET_A_ID))
+		return -EINVAL;
+	id = nla_get_u32(tb[NDVMFW_SET_A_ID]);
+	if (id == rs->nsets) {
 		if (++rs->nsets > NDVMFW_MAX_SETS)
 			goto too_big;
-	} else if (!rs->nsets || nla_get_u32(id) != rs->nsets - 1) {
-		return ndvmfw_err(l->extack, id,
+	} else if (!rs->nsets || id != rs->nsets - 1) {
+		return ndvmfw_err(l->extack, tb[NDVMFW_SET_A_ID],
 				  "NDVMFW_SET_A_ID: sets are numbered from 0 in order");
 	}
 	rs->nelems += ndvmfw_count_nested(a, NDVMFW_SET_A_ELEM);
@@ -218,6 +231,9 @@ static int ndvmfw_parse_set(struct ndvmfw_load *l, const struct nlattr *a)
 	if (ret)
 		return ret;
 	id = nla_get_u32(tb[NDVMFW_SET_A_ID]);
+	if (id >= rs->nsets)	/* cannot happen: pass 1 saw the same id */
+		return ndvmfw_err(l->extack, tb[NDVMFW_SET_A_ID],
+				  "NDVMFW_SET_A_ID: no such set");
 	name = tb[NDVMFW_SET_A_NAME] ? nla_data(tb[NDVMFW_SET_A_NAME]) : "";
 	s = &rs->sets[id];
 	if (!l->set_attrs[id]) {
@@ -292,6 +308,7 @@ static int ndvmfw_parse_endpoint(struct ndvmfw_load *l,
 				 const struct nlattr *a,
 				 struct ndvmfw_endpoint *ep)
 {
+	struct nlattr *tb[NDVMFW_ADDR_A_MAX + 1];
 	struct ndvmfw_ruleset *rs = l->rs;
 	const struct nlattr *b;
 	int ret, rem;
@@ -299,11 +316,14 @@ static int ndvmfw_parse_endpoint(struct ndvmfw_load *l,
 	ep->set = NDVMFW_SET_NONE;
 	if (!a)
 		return 0;
-	b = nla_find_nested(a, NDVMFW_ADDR_A_SET);
-	if (b) {
-		ep->set = nla_get_u32(b);
+	ret = nla_parse_nested(tb, NDVMFW_ADDR_A_MAX, a, ndvmfw_addr_policy,
+			       l->extack);
+	if (ret)
+		return ret;
+	if (tb[NDVMFW_ADDR_A_SET]) {
+		ep->set = nla_get_u32(tb[NDVMFW_ADDR_A_SET]);
 		if (ep->set >= rs->nsets)
-			return ndvmfw_err(l->extack, b,
+			return ndvmfw_err(l->extack, tb[NDVMFW_ADDR_A_SET],
 					  "NDVMFW_ADDR_A_SET: no such set");
 	}
 	ep->port_first = rs->nports;
@@ -460,6 +480,7 @@ static int ndvmfw_nl_load(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	t->rs.policy = nla_get_u8(info->attrs[NDVMFW_A_POLICY]);
 	l.rs = &t->rs;
+	mutex_lock(&ndvmfw_load_lock);
 	ret = ndvmfw_parse(&l, info);
 	if (!ret)
 		ret = ndvmfw_table_build(t, info->extack, l.rule_attrs,
@@ -469,6 +490,7 @@ static int ndvmfw_nl_load(struct sk_buff *skb, struct genl_info *info)
 		if (ret == -EPERM)
 			NL_SET_ERR_MSG(info->extack, "rule set is sealed");
 	}
+	mutex_unlock(&ndvmfw_load_lock);
 	if (ret)
 		ndvmfw_table_put(t);
 	kvfree(l.rule_attrs);
@@ -480,8 +502,12 @@ static int ndvmfw_nl_load(struct sk_buff *skb, struct genl_info *info)
 
 static int ndvmfw_nl_seal(struct sk_buff *skb, struct genl_info *info)
 {
-	ndvmfw_seal();
-	return 0;
+	int ret = ndvmfw_seal();
+
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack,
+			       "no rule set is loaded: load one to seal");
+	return ret;
 }
 
 /* ---- NDVMFW_CMD_GET_STATUS ---- */
@@ -814,11 +840,11 @@ static const struct genl_ops ndvmfw_genl_ops[] = {
 static struct genl_family ndvmfw_genl_family __ro_after_init = {
 	.ops = ndvmfw_genl_ops,
 	.n_ops = ARRAY_SIZE(ndvmfw_genl_ops),
-	.resv_start_op = NDVMFW_CMD_MAX + 1,
 	.name = NDVMFW_GENL_NAME,
 	.version = NDVMFW_GENL_VERSION,
 	.module = THIS_MODULE,
 	.netnsok = false,
+	.parallel_ops = true,
 };
 
 int __init ndvmfw_genl_init(void)

@@ -422,8 +422,9 @@ static void ndvmfw_put_rule(struct ndvmfw_sha256 *c,
  * @rs: a rule set that passed ndvmfw_ruleset_check()
  * @digest: NDVMFW_DIGEST_LEN bytes of output
  *
- * Anonymous sets are hashed where they are used, named sets by name, so
- * the digest does not depend on how sets happen to be numbered.
+ * Anonymous sets are hashed where they are used, so the digest does not
+ * depend on how they happen to be numbered; named sets are hashed in the
+ * order they are defined, and rules name them.
  */
 void ndvmfw_ruleset_digest(const struct ndvmfw_ruleset *rs, u8 *digest)
 {

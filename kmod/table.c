@@ -184,11 +184,18 @@ static void ndvmfw_seal_locked(void)
 	pr_info("rule set sealed until reboot\n");
 }
 
-void ndvmfw_seal(void)
+/* Seal the active rule set; -ENOENT while none is loaded. */
+int ndvmfw_seal(void)
 {
+	int ret = -ENOENT;
+
 	mutex_lock(&ndvmfw_lock);
-	ndvmfw_seal_locked();
+	if (rcu_access_pointer(ndvmfw_active)) {
+		ndvmfw_seal_locked();
+		ret = 0;
+	}
 	mutex_unlock(&ndvmfw_lock);
+	return ret;
 }
 
 bool ndvmfw_sealed(void)
@@ -205,22 +212,26 @@ bool ndvmfw_sealed(void)
  */
 int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
 {
+	u32 nrules = t->rs.nrules, nsets = t->rs.nsets;
 	struct ndvmfw_table *old;
+	u64 gen;
 
 	mutex_lock(&ndvmfw_lock);
 	if (ndvmfw_is_sealed) {
 		mutex_unlock(&ndvmfw_lock);
 		return -EPERM;
 	}
-	t->generation = ++ndvmfw_gen;
+	gen = ++ndvmfw_gen;
+	t->generation = gen;
 	old = rcu_replace_pointer(ndvmfw_active, t,
 				  lockdep_is_held(&ndvmfw_lock));
 	if (seal)
 		ndvmfw_seal_locked();
 	mutex_unlock(&ndvmfw_lock);
 
-	pr_info("rule set %llu committed: %u rules, %u sets\n",
-		t->generation, t->rs.nrules, t->rs.nsets);
+	/* @t may be gone already: another commit may have replaced it */
+	pr_info("rule set %llu committed: %u rules, %u sets\n", gen, nrules,
+		nsets);
 	if (old) {
 		synchronize_net();
 		ndvmfw_table_put(old);

@@ -40,8 +40,13 @@ check_not "new interface: ARP never resolved" \
 	sh -c "$IP -n g3 neigh show 10.137.2.1 | grep -q lladdr"
 $IP netns del g3
 
+check_not "seal without a rule set is refused" $FWCTL seal
+check "and says why" sh -c "$FWCTL seal 2>&1 | grep -q 'no rule set is loaded'"
+check "status: not sealed" [ "$(status_field sealed)" = no ]
+
 mod_unload
 check "fail_open=1 loads" mod_load fail_open=1
+check_not "fail_open=1: seal without a rule set is refused" $FWCTL seal
 check "fail_open=1: ping guest -> uplink passes" ping_from g1 192.0.2.2
 check "fail_open=1: status says so" [ "$(status_field fail-open)" = yes ]
 exit $ret

@@ -92,8 +92,12 @@ guest() {
 }
 
 # veth_ns HOSTIF NS ADDR4 HOSTADDR4 ADDR6 HOSTADDR6
+# No duplicate address detection: under TCG it keeps link-local addresses
+# tentative long enough for the first IPv6 probe of a test to time out.
 veth_ns() {
 	$IP netns add "$2"
+	$IP netns exec "$2" sh -c \
+		'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'
 	$IP link add "$1" type veth peer name eth0 netns "$2"
 	$IP addr add "$4/24" dev "$1"
 	$IP addr add "$6/64" dev "$1" nodad
@@ -105,6 +109,7 @@ veth_ns() {
 }
 
 topology_up() {
+	echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad
 	veth_ns vif1.0 g1 10.137.0.5 10.137.0.1 fd00:1::5 fd00:1::1
 	veth_ns vif2.0 g2 10.137.1.5 10.137.1.1 fd00:2::5 fd00:2::1
 	veth_ns uplink0 up 192.0.2.2 192.0.2.1 2001:db8:99::2 2001:db8:99::1

@@ -85,7 +85,8 @@
  * ---------------
  *   No attributes. One-way until reboot: afterwards NDVMFW_CMD_LOAD fails
  *   with EPERM and the module holds a reference on itself, so it cannot
- *   be unloaded. Sealing twice is not an error.
+ *   be unloaded. Sealing twice is not an error; sealing while no rule set
+ *   is loaded is (ENOENT).
  *
  * NDVMFW_CMD_GET_RULES (dump)
  * --------------------

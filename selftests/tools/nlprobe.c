@@ -164,6 +164,23 @@ static void c_set_order(struct nlmsghdr *nlh)
 	put_set(nlh, 1, a, sizeof(a), 8);
 }
 
+/* Two ids in one set: both passes must see the same one (the last). */
+static void c_set_id_twice(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 0 };
+	struct nlattr *s, *e;
+
+	put_load_head(nlh);
+	s = mnl_attr_nest_start(nlh, NDVMFW_A_SET);
+	mnl_attr_put_u32(nlh, NDVMFW_SET_A_ID, 0);
+	mnl_attr_put_u32(nlh, NDVMFW_SET_A_ID, 100000);
+	mnl_attr_put_strz(nlh, NDVMFW_SET_A_NAME, "x");
+	e = mnl_attr_nest_start(nlh, NDVMFW_SET_A_ELEM);
+	mnl_attr_put(nlh, NDVMFW_ELEM_A_ADDR, sizeof(a), a);
+	mnl_attr_nest_end(nlh, e);
+	mnl_attr_nest_end(nlh, s);
+}
+
 static void c_set_missing(struct nlmsghdr *nlh)
 {
 	struct nlattr *r, *ep;
@@ -322,6 +339,7 @@ static const struct {
 	{ "host-bits", NDVMFW_CMD_LOAD, c_host_bits, EINVAL, false },
 	{ "prefixlen-range", NDVMFW_CMD_LOAD, c_plen_range, ERANGE, false },
 	{ "set-id-order", NDVMFW_CMD_LOAD, c_set_order, EINVAL, false },
+	{ "set-id-twice", NDVMFW_CMD_LOAD, c_set_id_twice, EINVAL, false },
 	{ "set-missing", NDVMFW_CMD_LOAD, c_set_missing, EINVAL, false },
 	{ "anon-set-unused", NDVMFW_CMD_LOAD, c_anon_unused, EINVAL, false },
 	{ "too-many-ports", NDVMFW_CMD_LOAD, c_too_many_ports, E2BIG, false },
