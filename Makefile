@@ -17,7 +17,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 \
 USER_LIBS := -lmnl -lnettle
 
 FWCTL_SRCS := ctl/fwctl.c ctl/check.c ctl/load.c ctl/seal.c ctl/status.c \
-	      ctl/stats.c ctl/dump.c ctl/common.c ctl/msg.c ctl/nl.c \
+	      ctl/stats.c ctl/dump.c ctl/translate.c ctl/common.c ctl/msg.c ctl/nl.c \
 	      ctl/parse.c ctl/print.c kmod/ruleset.c
 FWCTL_HDRS := $(wildcard ctl/*.h) kmod/core.h kmod/env.h kmod/uapi/ndvmfw.h
 

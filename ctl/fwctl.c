@@ -17,6 +17,7 @@ static const struct {
 	{ "status", fw_cmd_status, "show the module's state [-j]" },
 	{ "stats", fw_cmd_stats, "show per-rule counters [-j]" },
 	{ "dump", fw_cmd_dump, "print the active rule set in the rule language" },
+	{ "translate", fw_cmd_translate, "print a rules file as an nftables ruleset" },
 };
 
 static char fw_errbuf[4096];
@@ -95,7 +96,7 @@ static void fw_usage(FILE *f)
 
 	fprintf(f, "Usage: fwctl COMMAND [ARGS]\n\nCommands:\n");
 	for (i = 0; i < ARRAY_SIZE(fw_subcommands); i++)
-		fprintf(f, "  %-8s %s\n", fw_subcommands[i].name,
+		fprintf(f, "  %-10s %s\n", fw_subcommands[i].name,
 			fw_subcommands[i].desc);
 }
 

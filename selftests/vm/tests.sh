@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM (as /tests/run.sh): every test in order, TAP
 # output. seal.sh pins the module, so it runs last.
-TESTS=${TESTS:-"fail_closed traffic state reject atomic digest netlink limits seal"}
+TESTS=${TESTS:-"fail_closed traffic state reject translate atomic digest netlink limits seal"}
 for a in $(cat /proc/cmdline); do
 	case $a in ndvmfw.tests=*) TESTS=$(echo "${a#ndvmfw.tests=}" | tr , ' ') ;; esac
 done

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwctl translate FILE: the rule set as an equivalent nftables ruleset, for
+ * users who know nft and as the test oracle. One inet table with the
+ * filter hooks ndvmfw uses (input, forward, output), the policy as the
+ * chain policy and the rules in the same order. A rule that names address
+ * sets becomes one nft rule per address family (nft sets are typed); a
+ * rule that needs several nft statements of one kind (icmp types with and
+ * without codes, reject of TCP and the rest) becomes consecutive nft rules
+ * with the same verdict, which first-match semantics keeps equivalent.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "fwctl.h"
+#include "parse.h"
+
+enum fw_chain { FW_INPUT, FW_FORWARD, FW_OUTPUT };
+
+static const char *const fw_chain_names[] = { "input", "forward", "output" };
+
+/* The pieces of one nft rule, each already formatted. */
+struct fw_nft_rule {
+	char match[8192];
+	char icmp[1024];
+	char verdict[128];
+};
+
+static void fw_cat(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+static void fw_set_name(char *buf, size_t len, const char *name, u8 family)
+{
+	snprintf(buf, len, "%s%s_v%c", isalpha((unsigned char)name[0]) ?
+		 "" : "s_", name, family == NFPROTO_IPV4 ? '4' : '6');
+}
+
+static void fw_elem(char *buf, size_t len, const struct ndvmfw_elem *e)
+{
+	char a[INET6_ADDRSTRLEN];
+	bool v6 = e->family == NFPROTO_IPV6;
+
+	inet_ntop(v6 ? AF_INET6 : AF_INET, e->addr, a, sizeof(a));
+	if (e->plen == (v6 ? 128 : 32))
+		fw_cat(buf, len, "%s", a);
+	else
+		fw_cat(buf, len, "%s/%u", a, e->plen);
+}
+
+/* The elements of set @s in @family, comma-separated; returns the count. */
+static u32 fw_elems(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
+		    const struct ndvmfw_set *s, u8 family)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < s->count; i++) {
+		const struct ndvmfw_elem *e = &rs->elems[s->first + i];
+
+		if (e->family != family)
+			continue;
+		if (n++)
+			fw_cat(buf, len, ", ");
+		fw_elem(buf, len, e);
+	}
+	return n;
+}
+
+static void fw_print_sets(FILE *f, const struct ndvmfw_ruleset *rs)
+{
+	static const u8 families[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+	static char elems[1 << 20];
+	char name[64];
+	unsigned int k;
+	u32 i;
+
+	for (i = 0; i < rs->nsets; i++) {
+		if (!rs->sets[i].name[0])
+			continue;
+		for (k = 0; k < ARRAY_SIZE(families); k++) {
+			elems[0] = 0;
+			if (!fw_elems(elems, sizeof(elems), rs, &rs->sets[i],
+				      families[k]))
+				continue;
+			fw_set_name(name, sizeof(name), rs->sets[i].name,
+				    families[k]);
+			fprintf(f, "\tset %s {\n\t\ttype %s\n", name,
+				families[k] == NFPROTO_IPV4 ? "ipv4_addr" :
+							      "ipv6_addr");
+			fprintf(f, "\t\tflags interval\n\t\tauto-merge\n");
+			fprintf(f, "\t\telements = { %s }\n\t}\n\n", elems);
+		}
+	}
+}
+
+static void fw_iface(char *buf, size_t len, const char *key,
+		     const struct ndvmfw_iface *i)
+{
+	if (i->mode == NDVMFW_IFACE_EXACT)
+		fw_cat(buf, len, "%sname \"%s\" ", key, i->name);
+	else if (i->mode == NDVMFW_IFACE_PREFIX && i->name[0])
+		fw_cat(buf, len, "%sname \"%s*\" ", key, i->name);
+	/* an empty prefix matches any interface, always there in chain */
+}
+
+static void fw_addr(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
+		    const struct ndvmfw_endpoint *ep, const char *dir,
+		    u8 family)
+{
+	const struct ndvmfw_set *s;
+	char name[64];
+
+	if (ep->set == NDVMFW_SET_NONE)
+		return;
+	s = &rs->sets[ep->set];
+	fw_cat(buf, len, "%s %s ", family == NFPROTO_IPV4 ? "ip" : "ip6", dir);
+	if (s->name[0]) {
+		fw_set_name(name, sizeof(name), s->name, family);
+		fw_cat(buf, len, "@%s ", name);
+		return;
+	}
+	fw_cat(buf, len, "{ ");
+	fw_elems(buf, len, rs, s, family);
+	fw_cat(buf, len, " } ");
+}
+
+static void fw_ports(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
+		     const struct ndvmfw_endpoint *ep, const char *dir)
+{
+	u32 i;
+
+	if (!ep->port_count)
+		return;
+	fw_cat(buf, len, "th %s { ", dir);
+	for (i = 0; i < ep->port_count; i++) {
+		const struct ndvmfw_port_range *p = &rs->ports[ep->port_first + i];
+
+		fw_cat(buf, len, "%s%u", i ? ", " : "", p->lo);
+		if (p->hi != p->lo)
+			fw_cat(buf, len, "-%u", p->hi);
+	}
+	fw_cat(buf, len, " } ");
+}
+
+static void fw_state(char *buf, size_t len, u32 state)
+{
+	u32 bit;
+	bool first = true;
+
+	if (!state)
+		return;
+	fw_cat(buf, len, "ct state { ");
+	for (bit = 1; bit <= __NDVMFW_STATE_ALL; bit <<= 1) {
+		if (!(state & bit))
+			continue;
+		fw_cat(buf, len, "%s%s", first ? "" : ", ", fw_state_name(bit));
+		first = false;
+	}
+	fw_cat(buf, len, " } ");
+}
+
+static void fw_emit(FILE *f, const struct fw_nft_rule *n, const char *extra,
+		    const char *verdict)
+{
+	fprintf(f, "\t\t%s%s%scounter %s\n", n->match, n->icmp, extra,
+		verdict);
+}
+
+/* The verdict part, with reject split into TCP and the rest. */
+static void fw_emit_verdict(FILE *f, const struct fw_nft_rule *n,
+			    const struct ndvmfw_rule *r)
+{
+	if (r->verdict != NDVMFW_REJECT) {
+		fw_emit(f, n, "", n->verdict);
+		return;
+	}
+	if (r->proto == 6) {
+		fw_emit(f, n, "", "reject with tcp reset");
+		return;
+	}
+	if (r->proto == NDVMFW_PROTO_ANY)
+		fw_emit(f, n, "meta l4proto tcp ", "reject with tcp reset");
+	fw_emit(f, n, "", "reject with icmpx type port-unreachable");
+}
+
+/* One family's variant of rule @idx: icmp types with and without codes. */
+static void fw_emit_icmp(FILE *f, struct fw_nft_rule *n,
+			 const struct ndvmfw_ruleset *rs,
+			 const struct ndvmfw_rule *r)
+{
+	const char *kw = r->proto == 58 ? "icmpv6" : "icmp";
+	bool any = false;
+	u32 i;
+
+	if (!r->icmp_count) {
+		n->icmp[0] = 0;
+		fw_emit_verdict(f, n, r);
+		return;
+	}
+	snprintf(n->icmp, sizeof(n->icmp), "%s type { ", kw);
+	for (i = 0; i < r->icmp_count; i++) {
+		const struct ndvmfw_icmp *ic = &rs->icmp[r->icmp_first + i];
+
+		if (ic->has_code)
+			continue;
+		fw_cat(n->icmp, sizeof(n->icmp), "%s%u", any ? ", " : "",
+		       ic->type);
+		any = true;
+	}
+	fw_cat(n->icmp, sizeof(n->icmp), " } ");
+	if (any)
+		fw_emit_verdict(f, n, r);
+	for (i = 0; i < r->icmp_count; i++) {
+		const struct ndvmfw_icmp *ic = &rs->icmp[r->icmp_first + i];
+
+		if (!ic->has_code)
+			continue;
+		snprintf(n->icmp, sizeof(n->icmp), "%s type %u %s code %u ",
+			 kw, ic->type, kw, ic->code);
+		fw_emit_verdict(f, n, r);
+	}
+}
+
+static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
+			      u32 idx, enum fw_chain chain)
+{
+	static struct fw_nft_rule n;
+	const struct ndvmfw_rule *r = &rs->rules[idx];
+	u8 fams = ndvmfw_rule_families(rs, r), k;
+	bool split = r->family || r->src.set != NDVMFW_SET_NONE ||
+		     r->dst.set != NDVMFW_SET_NONE;
+
+	if ((r->iif.mode != NDVMFW_IFACE_NONE && chain == FW_OUTPUT) ||
+	    (r->oif.mode != NDVMFW_IFACE_NONE && chain == FW_INPUT))
+		return;	/* no such interface at this hook: never matches */
+	snprintf(n.verdict, sizeof(n.verdict), "%s%s",
+		 r->flags & NDVMFW_RULE_F_LOG ? "log prefix \"ndvmfw: \" " : "",
+		 r->verdict == NDVMFW_ACCEPT ? "accept" : "drop");
+	for (k = NDVMFW_FAM_IP; k <= NDVMFW_FAM_IP6; k <<= 1) {
+		u8 family = k == NDVMFW_FAM_IP ? NFPROTO_IPV4 : NFPROTO_IPV6;
+
+		if (!(fams & k))
+			continue;
+		n.match[0] = 0;
+		fw_iface(n.match, sizeof(n.match), "iif", &r->iif);
+		fw_iface(n.match, sizeof(n.match), "oif", &r->oif);
+		if (split)
+			fw_cat(n.match, sizeof(n.match), "meta nfproto %s ",
+			       family == NFPROTO_IPV4 ? "ipv4" : "ipv6");
+		if (r->proto != NDVMFW_PROTO_ANY)
+			fw_cat(n.match, sizeof(n.match), "meta l4proto %u ",
+			       r->proto);
+		fw_addr(n.match, sizeof(n.match), rs, &r->src, "saddr", family);
+		fw_addr(n.match, sizeof(n.match), rs, &r->dst, "daddr", family);
+		fw_ports(n.match, sizeof(n.match), rs, &r->src, "sport");
+		fw_ports(n.match, sizeof(n.match), rs, &r->dst, "dport");
+		fw_state(n.match, sizeof(n.match), r->state);
+		fprintf(f, "\t\t# rule %u\n", idx + 1);
+		fw_emit_icmp(f, &n, rs, r);
+		if (!split)
+			break;
+	}
+}
+
+static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
+{
+	enum fw_chain c;
+	u32 i;
+
+	fprintf(f, "table inet ndvmfw {\n");
+	fw_print_sets(f, rs);
+	for (c = FW_INPUT; c <= FW_OUTPUT; c++) {
+		fprintf(f, "\tchain %s {\n\t\ttype filter hook %s priority filter; policy %s;\n",
+			fw_chain_names[c], fw_chain_names[c],
+			fw_verdict_name(rs->policy));
+		if (c == FW_INPUT)
+			fprintf(f, "\t\tiif \"lo\" accept\n");
+		if (c == FW_OUTPUT)
+			fprintf(f, "\t\toif \"lo\" accept\n");
+		for (i = 0; i < rs->nrules; i++)
+			fw_translate_rule(f, rs, i, c);
+		fprintf(f, "\t}\n%s", c == FW_OUTPUT ? "" : "\n");
+	}
+	fprintf(f, "}\n");
+}
+
+int fw_cmd_translate(int argc, char *argv[])
+{
+	struct fw_rules r;
+	char err[1024];
+
+	if (argc != 2)
+		return fw_fail("usage: fwctl translate FILE");
+	if (fw_parse_file(argv[1], &r, err, sizeof(err)))
+		return fw_fail("%s", err);
+	fw_translate(stdout, &r.rs);
+	fw_rules_free(&r);
+	return 0;
+}
