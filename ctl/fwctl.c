@@ -45,17 +45,12 @@ void fw_print_hex(FILE *f, const u8 *p, size_t len)
 		fprintf(f, "%02x", p[i]);
 }
 
+/* For what the kernel reports: never NULL. */
 const char *fw_verdict_name(u8 verdict)
 {
-	switch (verdict) {
-	case NDVMFW_DROP:
-		return "drop";
-	case NDVMFW_ACCEPT:
-		return "accept";
-	case NDVMFW_REJECT:
-		return "reject";
-	}
-	return "?";
+	const char *name = ndvmfw_verdict_name(verdict);
+
+	return name ? name : "?";
 }
 
 /* Remove a -j / --json flag from argv; report whether it was there. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <linux/genetlink.h>
 #include "msg.h"
+#include "parse.h"
 
 /* An attribute nest holds at most 64 KiB; start a new one well before. */
 #define FW_NEST_ROOM	60000
@@ -258,22 +259,14 @@ int fw_get_status(struct fw_nl *n, struct fw_status *st)
 
 /* ---- NDVMFW_CMD_GET_RULES ---- */
 
-static int fw_grow(void **p, u32 *cap, u32 need, size_t size)
+/* Make room for element @n of array @p; 0 or -ENOMEM. */
+static int fw_room(void **p, u32 *cap, u32 n, size_t size)
 {
-	u32 ncap = *cap ? *cap : 16;
-	void *np;
+	void *np = fw_grow(*p, cap, n, size);
 
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, (size_t)ncap * size);
 	if (!np)
 		return -ENOMEM;
-	memset((char *)np + (size_t)*cap * size, 0,
-	       (size_t)(ncap - *cap) * size);
 	*p = np;
-	*cap = ncap;
 	return 0;
 }
 
@@ -290,7 +283,7 @@ static int fw_dump_elem(struct fw_dump *d, const struct nlattr *nest)
 	const struct nlattr *a;
 	int len;
 
-	if (fw_grow((void **)&rs->elems, &d->cap_elems, rs->nelems + 1,
+	if (fw_room((void **)&rs->elems, &d->cap_elems, rs->nelems,
 		    sizeof(*rs->elems)))
 		return -ENOMEM;
 	e = &rs->elems[rs->nelems];
@@ -333,7 +326,7 @@ static int fw_dump_set(struct fw_dump *d, const struct nlattr *nest)
 	if (!id)
 		return -EBADMSG;
 	if (mnl_attr_get_u32(id) == rs->nsets) {
-		if (fw_grow((void **)&rs->sets, &d->cap_sets, rs->nsets + 1,
+		if (fw_room((void **)&rs->sets, &d->cap_sets, rs->nsets,
 			    sizeof(*rs->sets)))
 			return -ENOMEM;
 		s = &rs->sets[rs->nsets++];
@@ -395,7 +388,7 @@ static int fw_dump_endpoint(struct fw_dump *d, const struct nlattr *nest,
 		}
 		if (mnl_attr_get_type(a) != NDVMFW_ADDR_A_PORT)
 			continue;
-		if (fw_grow((void **)&rs->ports, &d->cap_ports, rs->nports + 1,
+		if (fw_room((void **)&rs->ports, &d->cap_ports, rs->nports,
 			    sizeof(*rs->ports)))
 			return -ENOMEM;
 		p = &rs->ports[rs->nports++];
@@ -419,7 +412,7 @@ static int fw_dump_icmp(struct fw_dump *d, const struct nlattr *nest,
 	struct ndvmfw_icmp *ic;
 	const struct nlattr *a;
 
-	if (fw_grow((void **)&rs->icmp, &d->cap_icmp, rs->nicmp + 1,
+	if (fw_room((void **)&rs->icmp, &d->cap_icmp, rs->nicmp,
 		    sizeof(*rs->icmp)))
 		return -ENOMEM;
 	ic = &rs->icmp[rs->nicmp++];
@@ -481,20 +474,14 @@ static int fw_dump_rule(struct fw_dump *d, const struct nlattr *nest)
 	struct ndvmfw_ruleset *rs = &d->rs;
 	struct ndvmfw_rule *r;
 	const struct nlattr *a;
-	u32 idx = rs->nrules, c1, c2;
+	u32 idx = rs->nrules;
 	int ret;
 
-	if (fw_grow((void **)&rs->rules, &d->cap_rules, idx + 1,
-		    sizeof(*rs->rules)))
+	if (fw_room((void **)&rs->rules, &d->cap_rules, idx,
+		    sizeof(*rs->rules)) ||
+	    fw_room((void **)&d->packets, &d->cap_packets, idx, sizeof(u64)) ||
+	    fw_room((void **)&d->bytes, &d->cap_bytes, idx, sizeof(u64)))
 		return -ENOMEM;
-	if (idx >= d->cap_counters) {
-		c1 = d->cap_counters;
-		c2 = d->cap_counters;
-		if (fw_grow((void **)&d->packets, &c1, idx + 1, sizeof(u64)) ||
-		    fw_grow((void **)&d->bytes, &c2, idx + 1, sizeof(u64)))
-			return -ENOMEM;
-		d->cap_counters = c1;
-	}
 	r = &rs->rules[rs->nrules++];
 	memset(r, 0, sizeof(*r));
 	r->proto = NDVMFW_PROTO_ANY;
@@ -547,11 +534,7 @@ static int fw_dump_cb(const struct nlmsghdr *nlh, void *data)
 
 void fw_dump_free(struct fw_dump *d)
 {
-	free(d->rs.sets);
-	free(d->rs.elems);
-	free(d->rs.rules);
-	free(d->rs.ports);
-	free(d->rs.icmp);
+	fw_ruleset_free(&d->rs);
 	free(d->packets);
 	free(d->bytes);
 	memset(d, 0, sizeof(*d));

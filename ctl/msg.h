@@ -12,7 +12,7 @@ struct fw_dump {
 	u64 generation;
 	bool loaded;
 	u32 cap_sets, cap_elems, cap_rules, cap_ports, cap_icmp;
-	u32 cap_counters;
+	u32 cap_packets, cap_bytes;
 };
 
 struct fw_status {

@@ -391,11 +391,10 @@ static int fw_num(const char *s, size_t len, u32 max, u32 *val)
 	return 0;
 }
 
-/* Make room for element @n of an array; NULL (and @arr kept) if no memory. */
-static void *fw_grow(void *arr, u32 *cap, u32 n, size_t size)
+void *fw_grow(void *arr, u32 *cap, u32 n, size_t size)
 {
 	size_t ncap;
-	void *q;
+	char *q;
 
 	if (n < *cap)
 		return arr;
@@ -407,8 +406,10 @@ static void *fw_grow(void *arr, u32 *cap, u32 n, size_t size)
 	if (ncap > SIZE_MAX / size)
 		return NULL;
 	q = realloc(arr, ncap * size);
-	if (q)
-		*cap = ncap;
+	if (!q)
+		return NULL;
+	memset(q + (size_t)*cap * size, 0, (ncap - *cap) * size);
+	*cap = ncap;
 	return q;
 }
 
@@ -1093,13 +1094,19 @@ static int fw_check(struct fw_parser *p)
 
 /* ---- entry points ---- */
 
+void fw_ruleset_free(struct ndvmfw_ruleset *rs)
+{
+	free(rs->sets);
+	free(rs->elems);
+	free(rs->rules);
+	free(rs->ports);
+	free(rs->icmp);
+	memset(rs, 0, sizeof(*rs));
+}
+
 void fw_rules_free(struct fw_rules *r)
 {
-	free(r->rs.sets);
-	free(r->rs.elems);
-	free(r->rs.rules);
-	free(r->rs.ports);
-	free(r->rs.icmp);
+	fw_ruleset_free(&r->rs);
 	free(r->rule_line);
 	free(r->set_line);
 	memset(r, 0, sizeof(*r));

@@ -42,6 +42,13 @@ int fw_parse_file(const char *path, struct fw_rules *out, char *err,
 int fw_parse_buf(const char *name, const char *buf, size_t len,
 		 struct fw_rules *out, char *err, size_t errlen);
 void fw_rules_free(struct fw_rules *r);
+/* Free the arrays of a rule set built with fw_grow(). */
+void fw_ruleset_free(struct ndvmfw_ruleset *rs);
+/*
+ * Make room for element @n of a malloc'd array of *@cap elements, growing
+ * it geometrically; new room is zeroed. NULL (and @arr kept) if no memory.
+ */
+void *fw_grow(void *arr, u32 *cap, u32 n, size_t size);
 
 /*
  * Print a rule set in the rule language: named sets, the policy, then the

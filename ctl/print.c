@@ -11,19 +11,6 @@
 
 #define FW_SET_ONE_LINE	4	/* a named set up to this size on one line */
 
-static const char *fw_verdict_name(u8 verdict)
-{
-	switch (verdict) {
-	case NDVMFW_DROP:
-		return "drop";
-	case NDVMFW_ACCEPT:
-		return "accept";
-	case NDVMFW_REJECT:
-		return "reject";
-	}
-	return NULL;
-}
-
 static bool fw_in_bounds(u32 first, u32 count, u32 n)
 {
 	return first <= n && count <= n - first;
@@ -140,7 +127,7 @@ static void fw_print_icmp(FILE *f, const struct ndvmfw_ruleset *rs,
 void fw_print_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 		   const struct ndvmfw_rule *r)
 {
-	const char *verdict = fw_verdict_name(r->verdict);
+	const char *verdict = ndvmfw_verdict_name(r->verdict);
 	const char *proto = NULL, *sep = " state ";
 	bool implied = false;
 	u32 bit;
@@ -226,7 +213,7 @@ static bool fw_endpoint_printable(const struct ndvmfw_ruleset *rs,
 static bool fw_rule_printable(const struct ndvmfw_ruleset *rs,
 			      const struct ndvmfw_rule *r)
 {
-	if (!fw_verdict_name(r->verdict) ||
+	if (!ndvmfw_verdict_name(r->verdict) ||
 	    (r->flags & ~__NDVMFW_RULE_F_ALL) ||
 	    (r->state & ~__NDVMFW_STATE_ALL) ||
 	    (r->family && r->family != NFPROTO_IPV4 &&
@@ -277,7 +264,7 @@ int fw_print_ruleset(FILE *f, const struct ndvmfw_ruleset *rs)
 		fw_print_elems(f, rs, s, s->count > FW_SET_ONE_LINE);
 		fputc('\n', f);
 	}
-	fprintf(f, "policy %s\n", fw_verdict_name(rs->policy));
+	fprintf(f, "policy %s\n", ndvmfw_verdict_name(rs->policy));
 	for (i = 0; i < rs->nrules; i++) {
 		fw_print_rule(f, rs, &rs->rules[i]);
 		fputc('\n', f);

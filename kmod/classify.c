@@ -171,24 +171,30 @@ static inline u32 ndvmfw_range_find(const struct ndvmfw_range *r, u32 cnt,
 	return lo;
 }
 
+/* Whether one range of rule @cr in dimension @d holds all of [lo, hi]. */
+static inline bool ndvmfw_dim_holds(const struct ndvmfw_cls *cls,
+				    const struct ndvmfw_crule *cr,
+				    unsigned int d, struct ndvmfw_u128 lo,
+				    struct ndvmfw_u128 hi)
+{
+	const struct ndvmfw_range *r = &cls->ranges[cr->off[d]];
+	u32 i;
+
+	if (cr->full & (1U << d))
+		return true;
+	i = cr->cnt[d] == 1 ? 0 : ndvmfw_range_find(r, cr->cnt[d], lo);
+	return i < cr->cnt[d] && u128_le(r[i].lo, lo) && u128_le(hi, r[i].hi);
+}
+
 static inline bool ndvmfw_crule_match(const struct ndvmfw_cls *cls,
 				      const struct ndvmfw_crule *cr,
 				      const struct ndvmfw_key *key)
 {
 	unsigned int d;
 
-	for (d = 0; d < NDVMFW_DIMS; d++) {
-		const struct ndvmfw_range *r = &cls->ranges[cr->off[d]];
-		u32 i;
-
-		if (cr->full & (1U << d))
-			continue;
-		i = cr->cnt[d] == 1 ? 0 : ndvmfw_range_find(r, cr->cnt[d],
-							     key->f[d]);
-		if (i >= cr->cnt[d] || !u128_le(r[i].lo, key->f[d]) ||
-		    !u128_le(key->f[d], r[i].hi))
+	for (d = 0; d < NDVMFW_DIMS; d++)
+		if (!ndvmfw_dim_holds(cls, cr, d, key->f[d], key->f[d]))
 			return false;
-	}
 	return true;
 }
 
@@ -605,17 +611,9 @@ static bool ndvmfw_covers(const struct ndvmfw_cls *cls,
 {
 	unsigned int d;
 
-	for (d = 0; d < NDVMFW_DIMS; d++) {
-		const struct ndvmfw_range *r = &cls->ranges[cr->off[d]];
-		u32 i;
-
-		if (cr->full & (1U << d))
-			continue;
-		i = ndvmfw_range_find(r, cr->cnt[d], region[d].lo);
-		if (i >= cr->cnt[d] || !u128_le(r[i].lo, region[d].lo) ||
-		    !u128_le(region[d].hi, r[i].hi))
+	for (d = 0; d < NDVMFW_DIMS; d++)
+		if (!ndvmfw_dim_holds(cls, cr, d, region[d].lo, region[d].hi))
 			return false;
-	}
 	return true;
 }
 

@@ -93,6 +93,7 @@ struct ndvmfw_error {
 };
 
 bool ndvmfw_proto_has_ports(u16 proto);
+const char *ndvmfw_verdict_name(u8 verdict);
 const char *ndvmfw_elem_check(const struct ndvmfw_elem *e);
 const char *ndvmfw_set_name_check(const char *name);
 int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,

@@ -132,17 +132,6 @@ static int ndvmfw_key_ipv6(struct ndvmfw_key *k, struct sk_buff *skb)
 	return ndvmfw_key_l4(k, skb, thoff, proto, proto == IPPROTO_ICMPV6);
 }
 
-static const char *ndvmfw_verdict_name(u8 verdict)
-{
-	switch (verdict) {
-	case NDVMFW_ACCEPT:
-		return "accept";
-	case NDVMFW_REJECT:
-		return "reject";
-	}
-	return "drop";
-}
-
 static void ndvmfw_log(const struct ndvmfw_table *t, u32 idx,
 		       const struct nf_hook_state *state,
 		       const struct ndvmfw_key *k, bool v6)

@@ -25,6 +25,20 @@ static u8 ndvmfw_family_bit(u8 family)
 	return family == NFPROTO_IPV4 ? NDVMFW_FAM_IP : NDVMFW_FAM_IP6;
 }
 
+/* The rule language's word for a verdict; NULL if there is none. */
+const char *ndvmfw_verdict_name(u8 verdict)
+{
+	switch (verdict) {
+	case NDVMFW_DROP:
+		return "drop";
+	case NDVMFW_ACCEPT:
+		return "accept";
+	case NDVMFW_REJECT:
+		return "reject";
+	}
+	return NULL;
+}
+
 const char *ndvmfw_elem_check(const struct ndvmfw_elem *e)
 {
 	unsigned int alen, i;

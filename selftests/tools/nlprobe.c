@@ -31,6 +31,17 @@ static void put_load_head(struct nlmsghdr *nlh)
 	mnl_attr_put_u8(nlh, NDVMFW_A_POLICY, NDVMFW_DROP);
 }
 
+/* A load with policy drop and an open accept rule, to add to and close. */
+static struct nlattr *rule_begin(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	return r;
+}
+
 static void c_unknown_top(struct nlmsghdr *nlh)
 {
 	put_load_head(nlh);
@@ -88,9 +99,7 @@ static void c_rule_unknown(struct nlmsghdr *nlh)
 {
 	struct nlattr *r;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_MAX + 5, 1);
 	mnl_attr_nest_end(nlh, r);
 }
@@ -99,9 +108,7 @@ static void c_counter_in_load(struct nlmsghdr *nlh)
 {
 	struct nlattr *r;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	mnl_attr_put_u64(nlh, NDVMFW_RULE_A_PACKETS, 1);
 	mnl_attr_nest_end(nlh, r);
 }
@@ -110,9 +117,7 @@ static void c_family_bad(struct nlmsghdr *nlh)
 {
 	struct nlattr *r;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_FAMILY, 3);
 	mnl_attr_nest_end(nlh, r);
 }
@@ -185,9 +190,7 @@ static void c_set_missing(struct nlmsghdr *nlh)
 {
 	struct nlattr *r, *ep;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_SRC);
 	mnl_attr_put_u32(nlh, NDVMFW_ADDR_A_SET, 0);
 	mnl_attr_nest_end(nlh, ep);
@@ -207,9 +210,7 @@ static void put_ports(struct nlmsghdr *nlh, int n, bool proto)
 	struct nlattr *r, *ep, *p;
 	int i;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	if (proto)
 		mnl_attr_put_u8(nlh, NDVMFW_RULE_A_PROTO, 6);
 	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_DST);
@@ -245,9 +246,7 @@ static void c_port_range(struct nlmsghdr *nlh)
 {
 	struct nlattr *r, *ep, *p;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_PROTO, 17);
 	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_DST);
 	p = mnl_attr_nest_start(nlh, NDVMFW_ADDR_A_PORT);
@@ -262,9 +261,7 @@ static void c_icmp_no_proto(struct nlmsghdr *nlh)
 {
 	struct nlattr *r, *ic;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	ic = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_ICMP);
 	mnl_attr_put_u8(nlh, NDVMFW_ICMP_A_TYPE, 8);
 	mnl_attr_nest_end(nlh, ic);
@@ -275,9 +272,7 @@ static void c_iface_long(struct nlmsghdr *nlh)
 {
 	struct nlattr *r, *i;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	i = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_IIF);
 	mnl_attr_put_strz(nlh, NDVMFW_IFACE_A_NAME, "abcdefghijklmnopq");
 	mnl_attr_nest_end(nlh, i);
@@ -288,9 +283,7 @@ static void c_state(struct nlmsghdr *nlh)
 {
 	struct nlattr *r;
 
-	put_load_head(nlh);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	r = rule_begin(nlh);
 	mnl_attr_put_u32(nlh, NDVMFW_RULE_A_STATE, __NDVMFW_STATE_ALL + 1);
 	mnl_attr_nest_end(nlh, r);
 }
@@ -385,7 +378,7 @@ static int run(unsigned int i)
 	       strerror(-ret), n.err);
 	fw_nl_close(&n);
 	free(buf);
-	return -ret == cases[i].expect ? 0 : 1;
+	return -ret != cases[i].expect;
 }
 
 int main(int argc, char *argv[])
