@@ -3,6 +3,8 @@
 #   make            build kmod/ndvmfw.ko and ctl/fwctl
 #   make deps       install every Debian package the build, tests and demo need
 #   make check      the test suite (unit tests, both kernels in QEMU)
+#   make check-long the differential test against nftables at full size
+#                   (1,000 rule sets x 1,000 packets per kernel; hours)
 #   make demo       boot a VM, load rules/example.rules, drive a few flows
 #
 # KDIR selects the kernel to build the module for; by default the running
@@ -39,6 +41,13 @@ check:
 	scripts/deps.sh --if-missing
 	selftests/run.sh
 
+# Unit tests with more seeds, then diff.sh at full size in the VMs.
+check-long:
+	scripts/deps.sh --if-missing
+	$(MAKE) -C selftests/unit long
+	TESTS=diff DIFF=$${DIFF:-1000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
+		selftests/run.sh
+
 demo:
 	scripts/deps.sh --if-missing
 	scripts/demo.sh
@@ -48,4 +57,4 @@ clean:
 	rm -f ctl/fwctl
 	rm -rf build
 
-.PHONY: all module fwctl deps check demo clean
+.PHONY: all module fwctl deps check check-long demo clean

@@ -159,10 +159,20 @@ struct nlmsghdr *fw_encode_load(struct fw_nl *n,
 
 /* ---- NDVMFW_CMD_GET_STATUS ---- */
 
+const struct fw_counter fw_counters[FW_NCOUNTERS] = {
+	{ NDVMFW_A_UNLOADED_PACKETS, "unloaded-packets" },
+	{ NDVMFW_A_MALFORMED_PACKETS, "malformed-packets" },
+	{ NDVMFW_A_FRAGMENT_PACKETS, "fragment-packets" },
+	{ NDVMFW_A_EXTHDR_PACKETS, "exthdr-packets" },
+	{ NDVMFW_A_VLAN_PACKETS, "vlan-packets" },
+	{ NDVMFW_A_LOG_SUPPRESSED, "log-suppressed" },
+};
+
 static int fw_status_attr(const struct nlattr *a, void *data)
 {
 	struct fw_status *st = data;
 	int type = mnl_attr_get_type(a);
+	int i;
 
 	switch (type) {
 	case NDVMFW_A_LOADED:
@@ -188,6 +198,10 @@ static int fw_status_attr(const struct nlattr *a, void *data)
 	case NDVMFW_A_POLICY_BYTES:
 	case NDVMFW_A_UNLOADED_PACKETS:
 	case NDVMFW_A_MALFORMED_PACKETS:
+	case NDVMFW_A_FRAGMENT_PACKETS:
+	case NDVMFW_A_EXTHDR_PACKETS:
+	case NDVMFW_A_VLAN_PACKETS:
+	case NDVMFW_A_LOG_SUPPRESSED:
 	case NDVMFW_A_CLS_NODES:
 	case NDVMFW_A_CLS_BYTES:
 		if (mnl_attr_validate(a, MNL_TYPE_U64))
@@ -227,18 +241,16 @@ static int fw_status_attr(const struct nlattr *a, void *data)
 	case NDVMFW_A_POLICY_BYTES:
 		st->policy_bytes = mnl_attr_get_u64(a);
 		break;
-	case NDVMFW_A_UNLOADED_PACKETS:
-		st->unloaded_packets = mnl_attr_get_u64(a);
-		break;
-	case NDVMFW_A_MALFORMED_PACKETS:
-		st->malformed_packets = mnl_attr_get_u64(a);
-		break;
 	case NDVMFW_A_CLS_NODES:
 		st->cls_nodes = mnl_attr_get_u64(a);
 		break;
 	case NDVMFW_A_CLS_BYTES:
 		st->cls_bytes = mnl_attr_get_u64(a);
 		break;
+	default:
+		for (i = 0; i < FW_NCOUNTERS; i++)
+			if (fw_counters[i].attr == type)
+				st->counters[i] = mnl_attr_get_u64(a);
 	}
 	return MNL_CB_OK;
 }

@@ -15,6 +15,16 @@ struct fw_dump {
 	u32 cap_packets, cap_bytes;
 };
 
+/* The module's global packet counters, in NDVMFW_A_* order. */
+#define FW_NCOUNTERS 6
+
+struct fw_counter {
+	int attr;
+	const char *name;	/* "unloaded-packets"; JSON: '_' for '-' */
+};
+
+extern const struct fw_counter fw_counters[FW_NCOUNTERS];
+
 struct fw_status {
 	bool loaded, sealed, fail_open;
 	u8 policy;
@@ -22,7 +32,7 @@ struct fw_status {
 	u32 nrules, nsets, nelems;
 	u64 generation;
 	u64 policy_packets, policy_bytes;
-	u64 unloaded_packets, malformed_packets;
+	u64 counters[FW_NCOUNTERS];
 	u64 cls_nodes, cls_bytes;
 };
 

@@ -512,7 +512,8 @@ static u32 fw_new_set(struct fw_parser *p, const char *name, size_t len,
 static bool fw_stmt_keyword(const struct fw_tok *t)
 {
 	return t->bol && (fw_is(t, "accept") || fw_is(t, "drop") ||
-			  fw_is(t, "reject") || fw_is(t, "set") ||
+			  fw_is(t, "reject") || fw_is(t, "masquerade") ||
+			  fw_is(t, "set") ||
 			  fw_is(t, "policy"));
 }
 
@@ -1024,6 +1025,8 @@ static int fw_statement(struct fw_parser *p)
 		return fw_rule(p, NDVMFW_DROP);
 	if (fw_is(t, "reject"))
 		return fw_rule(p, NDVMFW_REJECT);
+	if (fw_is(t, "masquerade"))
+		return fw_rule(p, NDVMFW_MASQUERADE);
 	if (fw_is(t, "set"))
 		return fw_set(p);
 	if (fw_is(t, "policy"))

@@ -10,6 +10,7 @@
  *   VERDICT [in IFACE] [out IFACE] [family ip|ip6] [proto NAME|NUM]
  *           [from ADDRS [port PORTS]] [to ADDRS [port PORTS]]
  *           [icmp-type TYPE[/CODE] | { ... }] [state LIST] [log]
+ *   masquerade out IFACE [from ADDRS] [family ip|ip6]
  *
  * See rules/example.rules. Notes on details the grammar leaves open:
  * only the protocol names icmp and icmpv6 (ipv6-icmp) imply a family, a

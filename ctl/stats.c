@@ -33,8 +33,7 @@ static void fw_stats_json(const struct fw_dump *d, const struct fw_status *st)
 	fw_json_u64("packets", st->policy_packets, false);
 	fw_json_u64("bytes", st->policy_bytes, false);
 	printf("}");
-	fw_json_u64("unloaded_packets", st->unloaded_packets, false);
-	fw_json_u64("malformed_packets", st->malformed_packets, false);
+	fw_json_counters(st);
 	printf("}\n");
 }
 
@@ -51,8 +50,8 @@ static void fw_stats_text(const struct fw_dump *d, const struct fw_status *st)
 	printf("policy packets %llu bytes %llu : %s\n",
 	       st->policy_packets, st->policy_bytes,
 	       d->loaded ? fw_verdict_name(d->rs.policy) : "none");
-	printf("unloaded packets %llu\nmalformed packets %llu\n",
-	       st->unloaded_packets, st->malformed_packets);
+	for (i = 0; i < FW_NCOUNTERS; i++)
+		printf("%s %llu\n", fw_counters[i].name, st->counters[i]);
 }
 
 int fw_cmd_stats(int argc, char *argv[])

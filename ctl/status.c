@@ -10,6 +10,8 @@ static const char *fw_yes(bool b)
 
 static void fw_status_text(const struct fw_status *st)
 {
+	int i;
+
 	printf("loaded: %s\nsealed: %s\nfail-open: %s\n", fw_yes(st->loaded),
 	       fw_yes(st->sealed), fw_yes(st->fail_open));
 	if (st->loaded) {
@@ -26,8 +28,8 @@ static void fw_status_text(const struct fw_status *st)
 	} else {
 		printf("rules: 0\n");
 	}
-	printf("unloaded-packets: %llu\nmalformed-packets: %llu\n",
-	       st->unloaded_packets, st->malformed_packets);
+	for (i = 0; i < FW_NCOUNTERS; i++)
+		printf("%s: %llu\n", fw_counters[i].name, st->counters[i]);
 }
 
 static void fw_status_json(const struct fw_status *st)
@@ -52,8 +54,7 @@ static void fw_status_json(const struct fw_status *st)
 		fw_json_u64("lookup_nodes", st->cls_nodes, false);
 		fw_json_u64("lookup_bytes", st->cls_bytes, false);
 	}
-	fw_json_u64("unloaded_packets", st->unloaded_packets, false);
-	fw_json_u64("malformed_packets", st->malformed_packets, false);
+	fw_json_counters(st);
 	printf("}\n");
 }
 

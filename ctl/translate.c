@@ -3,11 +3,14 @@
  * fwctl translate FILE: the rule set as an equivalent nftables ruleset, for
  * users who know nft and as the test oracle. One inet table with the
  * filter hooks ndvmfw uses (input, forward, output), the policy as the
- * chain policy and the rules in the same order. A rule that names address
+ * chain policy and the rules in the same order; masquerade rules in a nat
+ * chain at postrouting. A rule that names address
  * sets becomes one nft rule per address family (nft sets are typed); a
  * rule that needs several nft statements of one kind (icmp types with and
  * without codes, reject of TCP and the rest) becomes consecutive nft rules
  * with the same verdict, which first-match semantics keeps equivalent.
+ * Each nft rule carries a counter and the comment "rule N" of the ndvmfw
+ * rule it comes from, so that counters can be compared rule by rule.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,15 +20,17 @@
 #include "fwctl.h"
 #include "parse.h"
 
-enum fw_chain { FW_INPUT, FW_FORWARD, FW_OUTPUT };
+enum fw_chain { FW_INPUT, FW_FORWARD, FW_OUTPUT, FW_POSTROUTING };
 
-static const char *const fw_chain_names[] = { "input", "forward", "output" };
+static const char *const fw_chain_names[] = { "input", "forward", "output",
+					      "postrouting" };
 
 /* The pieces of one nft rule, each already formatted. */
 struct fw_nft_rule {
 	char match[8192];
 	char icmp[1024];
 	char verdict[128];
+	u32 idx;		/* the ndvmfw rule, 0-based */
 };
 
 static void fw_cat(char *buf, size_t len, const char *fmt, ...)
@@ -170,8 +175,8 @@ static void fw_state(char *buf, size_t len, u32 state)
 static void fw_emit(FILE *f, const struct fw_nft_rule *n, const char *extra,
 		    const char *verdict)
 {
-	fprintf(f, "\t\t%s%s%scounter %s\n", n->match, n->icmp, extra,
-		verdict);
+	fprintf(f, "\t\t%s%s%scounter %s comment \"rule %u\"\n", n->match,
+		n->icmp, extra, verdict, n->idx + 1);
 }
 
 /* The verdict part, with reject split into TCP and the rest. */
@@ -237,12 +242,18 @@ static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 	u8 fams = ndvmfw_rule_families(rs, r), k;
 	bool split = r->family || r->src.set != NDVMFW_SET_NONE ||
 		     r->dst.set != NDVMFW_SET_NONE;
+	bool nat = r->verdict == NDVMFW_MASQUERADE;
+	bool nat_chain = chain == FW_POSTROUTING;
 
+	if (nat != nat_chain)
+		return;	/* NAT rules in the nat chain, the rest elsewhere */
 	if ((r->iif.mode != NDVMFW_IFACE_NONE && chain == FW_OUTPUT) ||
 	    (r->oif.mode != NDVMFW_IFACE_NONE && chain == FW_INPUT))
 		return;	/* no such interface at this hook: never matches */
+	n.idx = idx;
 	snprintf(n.verdict, sizeof(n.verdict), "%s%s",
 		 r->flags & NDVMFW_RULE_F_LOG ? "log prefix \"ndvmfw: \" " : "",
+		 r->verdict == NDVMFW_MASQUERADE ? "masquerade" :
 		 r->verdict == NDVMFW_ACCEPT ? "accept" : "drop");
 	for (k = NDVMFW_FAM_IP; k <= NDVMFW_FAM_IP6; k <<= 1) {
 		u8 family = k == NDVMFW_FAM_IP ? NFPROTO_IPV4 : NFPROTO_IPV6;
@@ -263,7 +274,6 @@ static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 		fw_ports(n.match, sizeof(n.match), rs, &r->src, "sport");
 		fw_ports(n.match, sizeof(n.match), rs, &r->dst, "dport");
 		fw_state(n.match, sizeof(n.match), r->state);
-		fprintf(f, "\t\t# rule %u\n", idx + 1);
 		fw_emit_icmp(f, &n, rs, r);
 		if (!split)
 			break;
@@ -272,9 +282,12 @@ static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 
 static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 {
+	bool nat = false;
 	enum fw_chain c;
 	u32 i;
 
+	for (i = 0; i < rs->nrules; i++)
+		nat |= rs->rules[i].verdict == NDVMFW_MASQUERADE;
 	fprintf(f, "table inet ndvmfw {\n");
 	fw_print_sets(f, rs);
 	for (c = FW_INPUT; c <= FW_OUTPUT; c++) {
@@ -287,7 +300,14 @@ static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 			fprintf(f, "\t\toif \"lo\" accept\n");
 		for (i = 0; i < rs->nrules; i++)
 			fw_translate_rule(f, rs, i, c);
-		fprintf(f, "\t}\n%s", c == FW_OUTPUT ? "" : "\n");
+		fprintf(f, "\t}\n%s", c == FW_OUTPUT && !nat ? "" : "\n");
+	}
+	if (nat) {
+		fprintf(f, "\tchain postrouting {\n\t\ttype nat hook %s\n",
+			"postrouting priority srcnat; policy accept;");
+		for (i = 0; i < rs->nrules; i++)
+			fw_translate_rule(f, rs, i, FW_POSTROUTING);
+		fprintf(f, "\t}\n");
 	}
 	fprintf(f, "}\n");
 }

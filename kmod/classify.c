@@ -553,8 +553,9 @@ static int ndvmfw_compile(const struct ndvmfw_ruleset *rs, u8 family,
 	memset(c.set_off, 0xff, (rs->nsets ? rs->nsets : 1) * sizeof(u32));
 	ndvmfw_push_range(cls, (struct ndvmfw_u128){ 0, 0 }, ndvmfw_u128_max);
 	for (i = 0; i < rs->nrules; i++) {
-		if (!(ndvmfw_rule_families(rs, &rs->rules[i]) & fbit))
-			continue;
+		if (!(ndvmfw_rule_families(rs, &rs->rules[i]) & fbit) ||
+		    rs->rules[i].verdict == NDVMFW_MASQUERADE)
+			continue;	/* NAT rules are not filter rules */
 		ndvmfw_compile_rule(&c, i);
 		if (!(i & 1023))
 			ndvmfw_yield();

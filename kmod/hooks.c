@@ -2,20 +2,28 @@
 /*
  * Packet path. The IPv4/IPv6 hooks judge what the machine receives
  * (LOCAL_IN), forwards (FORWARD) and sends (LOCAL_OUT), where the input
- * and output interfaces are known. A netdev ingress hook on every
- * non-loopback interface of the initial namespace, including interfaces
- * that appear later, drops everything until the first rule set is
- * committed, ARP and other non-IP traffic included. Loopback traffic is
- * never judged. Judging allocates nothing and takes no lock: one RCU
- * pointer, per-CPU counters; only the answer to a "reject" is a new packet,
- * built by the kernel's nf_reject helpers.
+ * and output interfaces are known. The kernel's defragmenters run before
+ * them (nf_defrag_ipv4/ipv6, enabled while the module is loaded), so rules
+ * see whole packets. A netdev ingress hook on every non-loopback
+ * interface of the initial namespace, including interfaces that appear
+ * later, drops everything until the first rule set is committed, ARP and
+ * other non-IP traffic included, and afterwards drops VLAN-tagged frames
+ * that no VLAN device would take. Loopback traffic is never judged.
+ * Judging allocates nothing and takes no lock: one RCU pointer, per-CPU
+ * counters (a logged rule takes its token bucket's spinlock). Only the
+ * answer to a "reject" is a new packet, built by the kernel's nf_reject
+ * helpers.
  */
+#include <linux/etherdevice.h>
 #include <linux/icmp.h>
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/rtnetlink.h>
@@ -23,7 +31,9 @@
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include "compat.h"
 #include "ndvmfw.h"
@@ -32,32 +42,6 @@ static unsigned int ndvmfw_unloaded(void)
 {
 	ndvmfw_stat_inc(NDVMFW_STAT_UNLOADED);
 	return ndvmfw_fail_open ? NF_ACCEPT : NF_DROP;
-}
-
-/* Ports or ICMP type; -EINVAL if the packet is too short to hold them. */
-static int ndvmfw_key_l4(struct ndvmfw_key *k, const struct sk_buff *skb,
-			 unsigned int thoff, u8 proto, bool icmp)
-{
-	u8 buf[4];
-	const u8 *p;
-
-	ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], NDVMFW_L4_NONE);
-	ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
-	if (icmp) {
-		p = skb_header_pointer(skb, thoff, 2, buf);
-		if (!p)
-			return -EINVAL;
-		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
-			       get_unaligned_be16(p));
-	} else if (ndvmfw_proto_has_ports(proto)) {
-		p = skb_header_pointer(skb, thoff, 4, buf);
-		if (!p)
-			return -EINVAL;
-		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], get_unaligned_be16(p));
-		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT],
-			       get_unaligned_be16(p + 2));
-	}
-	return 0;
 }
 
 /*
@@ -83,93 +67,44 @@ static u64 ndvmfw_key_state(const struct sk_buff *skb)
 	}
 }
 
-static int ndvmfw_key_ipv4(struct ndvmfw_key *k, const struct sk_buff *skb)
+/*
+ * On a bridge there is no route back: build the answer like the netdev
+ * family's reject does, and send it out of the port the packet came in by.
+ */
+static void ndvmfw_reject_bridged(struct sk_buff *skb,
+				  const struct nf_hook_state *state, bool v6,
+				  u64 proto)
 {
-	unsigned int nhoff = skb_network_offset(skb);
-	const struct iphdr *iph;
-	struct iphdr _iph;
+	struct sk_buff *nskb;
 
-	iph = skb_header_pointer(skb, nhoff, sizeof(_iph), &_iph);
-	if (!iph || iph->ihl < 5 || iph->version != 4)
-		return -EINVAL;
-	ndvmfw_key_u64(&k->f[NDVMFW_DIM_PROTO], iph->protocol);
-	ndvmfw_key_addr(&k->f[NDVMFW_DIM_SADDR], (const u8 *)&iph->saddr,
-			false);
-	ndvmfw_key_addr(&k->f[NDVMFW_DIM_DADDR], (const u8 *)&iph->daddr,
-			false);
-	if (iph->frag_off & htons(IP_OFFSET)) {
-		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], NDVMFW_L4_NONE);
-		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
-		return 0;
-	}
-	return ndvmfw_key_l4(k, skb, nhoff + iph->ihl * 4, iph->protocol,
-			     iph->protocol == IPPROTO_ICMP);
-}
-
-static int ndvmfw_key_ipv6(struct ndvmfw_key *k, struct sk_buff *skb)
-{
-	const struct ipv6hdr *ip6h;
-	struct ipv6hdr _ip6h;
-	unsigned short frag_off = 0;
-	unsigned int thoff = 0;
-	int proto, flags = 0;
-
-	ip6h = skb_header_pointer(skb, skb_network_offset(skb),
-				  sizeof(_ip6h), &_ip6h);
-	if (!ip6h || ip6h->version != 6)
-		return -EINVAL;
-	ndvmfw_key_addr(&k->f[NDVMFW_DIM_SADDR], ip6h->saddr.s6_addr, true);
-	ndvmfw_key_addr(&k->f[NDVMFW_DIM_DADDR], ip6h->daddr.s6_addr, true);
-	proto = ipv6_find_hdr(skb, &thoff, -1, &frag_off, &flags);
-	if (proto < 0)
-		return -EINVAL;
-	ndvmfw_key_u64(&k->f[NDVMFW_DIM_PROTO], proto);
-	if (frag_off) {
-		ndvmfw_key_u64(&k->f[NDVMFW_DIM_SPORT], NDVMFW_L4_NONE);
-		ndvmfw_key_u64(&k->f[NDVMFW_DIM_DPORT], NDVMFW_L4_NONE);
-		return 0;
-	}
-	return ndvmfw_key_l4(k, skb, thoff, proto, proto == IPPROTO_ICMPV6);
-}
-
-static void ndvmfw_log(const struct ndvmfw_table *t, u32 idx,
-		       const struct nf_hook_state *state,
-		       const struct ndvmfw_key *k, bool v6)
-{
-	u64 sport = k->f[NDVMFW_DIM_SPORT].lo;
-	u64 dport = k->f[NDVMFW_DIM_DPORT].lo;
-	char src[48], dst[48];
-	u8 s[16], d[16];
-
-	if (!net_ratelimit())
+	if (v6 && proto == IPPROTO_TCP)
+		nskb = nf_reject_skb_v6_tcp_reset(state->net, skb, state->in,
+						  state->hook);
+	else if (v6)
+		nskb = nf_reject_skb_v6_unreach(state->net, skb, state->in,
+						state->hook,
+						ICMPV6_PORT_UNREACH);
+	else if (proto == IPPROTO_TCP)
+		nskb = nf_reject_skb_v4_tcp_reset(state->net, skb, state->in,
+						  state->hook);
+	else
+		nskb = nf_reject_skb_v4_unreach(state->net, skb, state->in,
+						state->hook, ICMP_PORT_UNREACH);
+	if (!nskb)
 		return;
-	if (v6) {
-		put_unaligned_be64(k->f[NDVMFW_DIM_SADDR].hi, s);
-		put_unaligned_be64(k->f[NDVMFW_DIM_SADDR].lo, s + 8);
-		put_unaligned_be64(k->f[NDVMFW_DIM_DADDR].hi, d);
-		put_unaligned_be64(k->f[NDVMFW_DIM_DADDR].lo, d + 8);
-		snprintf(src, sizeof(src), "%pI6c", s);
-		snprintf(dst, sizeof(dst), "%pI6c", d);
-	} else {
-		put_unaligned_be32(k->f[NDVMFW_DIM_SADDR].lo, s);
-		put_unaligned_be32(k->f[NDVMFW_DIM_DADDR].lo, d);
-		snprintf(src, sizeof(src), "%pI4", s);
-		snprintf(dst, sizeof(dst), "%pI4", d);
-	}
-	pr_info("rule %u %s in=%s out=%s src=%s dst=%s proto=%llu sport=%lld dport=%lld\n",
-		idx + 1, ndvmfw_verdict_name(t->rs.rules[idx].verdict),
-		state->in ? state->in->name : "",
-		state->out ? state->out->name : "", src, dst,
-		k->f[NDVMFW_DIM_PROTO].lo,
-		sport == NDVMFW_L4_NONE ? -1LL : (s64)sport,
-		dport == NDVMFW_L4_NONE ? -1LL : (s64)dport);
+	dev_hard_header(nskb, nskb->dev, ntohs(skb->protocol),
+			eth_hdr(skb)->h_source, eth_hdr(skb)->h_dest,
+			nskb->len);
+	dev_queue_xmit(nskb);
 }
 
 /* reject: a reset for TCP, port unreachable for the rest; then drop. */
 static void ndvmfw_reject(struct sk_buff *skb,
 			  const struct nf_hook_state *state, bool v6, u64 proto)
 {
-	if (v6 && proto == IPPROTO_TCP)
+	if (state->pf == NFPROTO_BRIDGE)
+		ndvmfw_reject_bridged(skb, state, v6, proto);
+	else if (v6 && proto == IPPROTO_TCP)
 		nf_send_reset6(state->net, state->sk, skb, state->hook);
 	else if (v6)
 		nf_send_unreach6(state->net, skb, ICMPV6_PORT_UNREACH,
@@ -180,26 +115,14 @@ static void ndvmfw_reject(struct sk_buff *skb,
 		nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
 }
 
-static void ndvmfw_count(const struct ndvmfw_table *t, u32 idx,
-			 unsigned int len)
-{
-	struct ndvmfw_counter *c;
-
-	preempt_disable();
-	c = &t->pcpu[smp_processor_id()][idx];
-	local64_inc(&c->packets);
-	local64_add(len, &c->bytes);
-	preempt_enable();
-}
-
 static unsigned int ndvmfw_judge(struct sk_buff *skb,
 				 const struct nf_hook_state *state, bool v6)
 {
 	const struct ndvmfw_table *t;
+	enum ndvmfw_stat why;
 	struct ndvmfw_key key;
 	u8 verdict;
 	s32 idx;
-	int ret;
 
 	if ((state->in && (state->in->flags & IFF_LOOPBACK)) ||
 	    (state->out && (state->out->flags & IFF_LOOPBACK)))
@@ -213,20 +136,20 @@ static unsigned int ndvmfw_judge(struct sk_buff *skb,
 	ndvmfw_key_ifname(&key.f[NDVMFW_DIM_OIF],
 			  state->out ? state->out->name : NULL);
 	ndvmfw_key_u64(&key.f[NDVMFW_DIM_STATE], ndvmfw_key_state(skb));
-	ret = v6 ? ndvmfw_key_ipv6(&key, skb) : ndvmfw_key_ipv4(&key, skb);
-	if (unlikely(ret)) {
-		ndvmfw_stat_inc(NDVMFW_STAT_MALFORMED);
+	if (unlikely(ndvmfw_key_packet(&key, skb, skb_network_offset(skb), v6,
+				       &why))) {
+		ndvmfw_stat_inc(why);
 		return NF_DROP;
 	}
 	idx = ndvmfw_cls_lookup(v6 ? t->cls6 : t->cls4, &key);
 	if (idx < 0) {
-		ndvmfw_count(t, t->rs.nrules, skb->len);
+		ndvmfw_table_count(t, t->rs.nrules, skb->len);
 		verdict = t->rs.policy;
 	} else {
-		ndvmfw_count(t, idx, skb->len);
+		ndvmfw_table_count(t, idx, skb->len);
 		verdict = t->rs.rules[idx].verdict;
 		if (unlikely(t->rs.rules[idx].flags & NDVMFW_RULE_F_LOG))
-			ndvmfw_log(t, idx, state, &key, v6);
+			ndvmfw_log_packet(t, idx, state, &key, v6);
 	}
 	if (verdict == NDVMFW_ACCEPT)
 		return NF_ACCEPT;
@@ -247,26 +170,48 @@ static unsigned int ndvmfw_ipv6_hook(void *priv, struct sk_buff *skb,
 	return ndvmfw_judge(skb, state, true);
 }
 
-#define NDVMFW_INET_OPS(_fn, _pf, _hooknum, _prio) {	\
+/*
+ * Bridged traffic, port to port: "in" and "out" are the ports. Traffic
+ * between a port and the NDVM itself is judged by the IP hooks above, as
+ * the bridge device's. ARP and other non-IP frames pass once a rule set is
+ * committed, as on the IP side.
+ */
+static unsigned int ndvmfw_bridge_hook(void *priv, struct sk_buff *skb,
+				       const struct nf_hook_state *state)
+{
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		return ndvmfw_judge(skb, state, false);
+	case htons(ETH_P_IPV6):
+		return ndvmfw_judge(skb, state, true);
+	}
+	if (unlikely(!rcu_access_pointer(ndvmfw_active)))
+		return ndvmfw_unloaded();
+	return NF_ACCEPT;
+}
+
+#define NDVMFW_OPS(_fn, _pf, _hooknum, _prio) {	\
 	.hook = _fn,					\
 	.pf = _pf,					\
 	.hooknum = _hooknum,				\
 	.priority = _prio,				\
 }
 
-static const struct nf_hook_ops ndvmfw_inet_ops[] = {
-	NDVMFW_INET_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_LOCAL_IN,
-			NF_IP_PRI_FILTER),
-	NDVMFW_INET_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_FORWARD,
-			NF_IP_PRI_FILTER),
-	NDVMFW_INET_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_LOCAL_OUT,
-			NF_IP_PRI_FILTER),
-	NDVMFW_INET_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_LOCAL_IN,
-			NF_IP6_PRI_FILTER),
-	NDVMFW_INET_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_FORWARD,
-			NF_IP6_PRI_FILTER),
-	NDVMFW_INET_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_LOCAL_OUT,
-			NF_IP6_PRI_FILTER),
+static const struct nf_hook_ops ndvmfw_ops[] = {
+	NDVMFW_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_LOCAL_IN,
+		   NF_IP_PRI_FILTER),
+	NDVMFW_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_FORWARD,
+		   NF_IP_PRI_FILTER),
+	NDVMFW_OPS(ndvmfw_ipv4_hook, NFPROTO_IPV4, NF_INET_LOCAL_OUT,
+		   NF_IP_PRI_FILTER),
+	NDVMFW_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_LOCAL_IN,
+		   NF_IP6_PRI_FILTER),
+	NDVMFW_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_FORWARD,
+		   NF_IP6_PRI_FILTER),
+	NDVMFW_OPS(ndvmfw_ipv6_hook, NFPROTO_IPV6, NF_INET_LOCAL_OUT,
+		   NF_IP6_PRI_FILTER),
+	NDVMFW_OPS(ndvmfw_bridge_hook, NFPROTO_BRIDGE, NF_BR_FORWARD,
+		   NF_BR_PRI_FILTER_BRIDGED),
 };
 
 /* ---- per-device ingress hooks ---- */
@@ -279,12 +224,35 @@ struct ndvmfw_dev {
 
 static LIST_HEAD(ndvmfw_devs);	/* under RTNL */
 
+/*
+ * The device has untagged the outer VLAN tag into skb->vlan_tci by now.
+ * A tag with a VLAN device on top comes back here on that device, tag by
+ * tag, and its packets are judged as that device's ("in eth0.5"). A
+ * priority tag (VID 0) over an untagged frame is the same frame as without
+ * it. Everything else would reach no IP hook as what it is: drop it.
+ */
+static bool ndvmfw_vlan_ok(const struct sk_buff *skb)
+{
+	u16 vid;
+
+	if (!skb_vlan_tag_present(skb))
+		return !eth_type_vlan(skb->protocol);
+	vid = skb_vlan_tag_get_id(skb);
+	if (!vid)
+		return !eth_type_vlan(skb->protocol);
+	return __vlan_find_dev_deep_rcu(skb->dev, skb->vlan_proto, vid);
+}
+
 static unsigned int ndvmfw_ingress_hook(void *priv, struct sk_buff *skb,
 					const struct nf_hook_state *state)
 {
-	if (likely(rcu_access_pointer(ndvmfw_active)))
-		return NF_ACCEPT;
-	return ndvmfw_unloaded();
+	if (unlikely(!rcu_access_pointer(ndvmfw_active)))
+		return ndvmfw_unloaded();
+	if (unlikely(!ndvmfw_vlan_ok(skb))) {
+		ndvmfw_stat_inc(NDVMFW_STAT_VLAN);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
 }
 
 static int ndvmfw_dev_attach(struct net_device *dev)
@@ -357,10 +325,17 @@ int ndvmfw_hooks_init(void)
 {
 	int ret;
 
-	ret = nf_register_net_hooks(&init_net, ndvmfw_inet_ops,
-				    ARRAY_SIZE(ndvmfw_inet_ops));
+	/* Judge whole packets: fragments wait for the rest, then pass. */
+	ret = nf_defrag_ipv4_enable(&init_net);
 	if (ret)
 		return ret;
+	ret = nf_defrag_ipv6_enable(&init_net);
+	if (ret)
+		goto err_defrag4;
+	ret = nf_register_net_hooks(&init_net, ndvmfw_ops,
+				    ARRAY_SIZE(ndvmfw_ops));
+	if (ret)
+		goto err_defrag6;
 	/* Replays NETDEV_REGISTER for the interfaces that exist already. */
 	ret = register_netdevice_notifier_net(&init_net, &ndvmfw_netdev_nb);
 	if (ret)
@@ -368,8 +343,12 @@ int ndvmfw_hooks_init(void)
 	return 0;
 
 err_inet:
-	nf_unregister_net_hooks(&init_net, ndvmfw_inet_ops,
-				ARRAY_SIZE(ndvmfw_inet_ops));
+	nf_unregister_net_hooks(&init_net, ndvmfw_ops,
+				ARRAY_SIZE(ndvmfw_ops));
+err_defrag6:
+	nf_defrag_ipv6_disable(&init_net);
+err_defrag4:
+	nf_defrag_ipv4_disable(&init_net);
 	return ret;
 }
 
@@ -377,6 +356,8 @@ void ndvmfw_hooks_exit(void)
 {
 	/* Replays NETDEV_UNREGISTER, which detaches every ingress hook. */
 	unregister_netdevice_notifier_net(&init_net, &ndvmfw_netdev_nb);
-	nf_unregister_net_hooks(&init_net, ndvmfw_inet_ops,
-				ARRAY_SIZE(ndvmfw_inet_ops));
+	nf_unregister_net_hooks(&init_net, ndvmfw_ops,
+				ARRAY_SIZE(ndvmfw_ops));
+	nf_defrag_ipv6_disable(&init_net);
+	nf_defrag_ipv4_disable(&init_net);
 }

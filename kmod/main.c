@@ -19,19 +19,25 @@ static int __init ndvmfw_init(void)
 {
 	int ret;
 
+	ndvmfw_log_init();
 	ret = ndvmfw_table_init();
 	if (ret)
 		return ret;
 	ret = ndvmfw_hooks_init();
 	if (ret)
 		goto err_table;
-	ret = ndvmfw_genl_init();
+	ret = ndvmfw_nat_init();
 	if (ret)
 		goto err_hooks;
+	ret = ndvmfw_genl_init();
+	if (ret)
+		goto err_nat;
 	pr_info("loaded, %s every packet until a rule set is committed\n",
 		ndvmfw_fail_open ? "accepting" : "dropping");
 	return 0;
 
+err_nat:
+	ndvmfw_nat_exit();
 err_hooks:
 	ndvmfw_hooks_exit();
 err_table:
@@ -42,6 +48,7 @@ err_table:
 static void __exit ndvmfw_exit(void)
 {
 	ndvmfw_genl_exit();
+	ndvmfw_nat_exit();
 	ndvmfw_hooks_exit();
 	ndvmfw_table_exit();
 }

@@ -5,6 +5,7 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/skbuff.h>
 #include "core.h"
 
 #include <linux/netlink.h>
@@ -35,19 +36,44 @@ struct ndvmfw_table {
 	struct ndvmfw_counter **pcpu;	/* per CPU: nrules + 1, policy last */
 	u8 digest[NDVMFW_DIGEST_LEN];
 	u64 generation;
+	struct ndvmfw_log *log;		/* buckets of the logged rules */
+	u32 *masq;			/* indices of the masquerade rules */
+	u32 nmasq;
 	bool conntrack;			/* holds nf_ct_netns_get() */
 	refcount_t ref;
 };
 
 /* Global, per-CPU packet counters that do not belong to a rule set. */
 enum ndvmfw_stat {
-	NDVMFW_STAT_UNLOADED,
-	NDVMFW_STAT_MALFORMED,
+	NDVMFW_STAT_UNLOADED,	/* met the hooks before the first commit */
+	NDVMFW_STAT_MALFORMED,	/* headers truncated or lying about lengths */
+	NDVMFW_STAT_FRAGMENT,	/* a fragment the defragmenter declined */
+	NDVMFW_STAT_EXTHDR,	/* more than NDVMFW_MAX_EXTHDRS IPv6 headers */
+	NDVMFW_STAT_VLAN,	/* a VLAN tag no VLAN device takes */
+	NDVMFW_STAT_LOG_SUPPRESSED,	/* log lines over the rate limits */
 	NDVMFW_STAT_MAX
 };
 
+/* IPv6 extension headers walked before a packet is dropped. */
+#define NDVMFW_MAX_EXTHDRS	8
+
+struct ndvmfw_log;
+
 extern struct ndvmfw_table __rcu *ndvmfw_active;
+
 extern bool ndvmfw_fail_open;
+
+static inline void ndvmfw_table_count(const struct ndvmfw_table *t, u32 idx,
+				      unsigned int len)
+{
+	struct ndvmfw_counter *c;
+
+	preempt_disable();
+	c = &t->pcpu[smp_processor_id()][idx];
+	local64_inc(&c->packets);
+	local64_add(len, &c->bytes);
+	preempt_enable();
+}
 
 /* table.c */
 struct ndvmfw_table *ndvmfw_table_alloc(void);
@@ -65,6 +91,24 @@ void ndvmfw_stat_inc(enum ndvmfw_stat s);
 u64 ndvmfw_stat_read(enum ndvmfw_stat s);
 int ndvmfw_table_init(void);
 void ndvmfw_table_exit(void);
+
+/* packet.c */
+int ndvmfw_key_packet(struct ndvmfw_key *k, const struct sk_buff *skb,
+		      unsigned int nhoff, bool v6, enum ndvmfw_stat *why);
+
+/* log.c */
+struct nf_hook_state;
+int ndvmfw_log_alloc(struct ndvmfw_table *t);
+void ndvmfw_log_free(struct ndvmfw_log *l);
+void ndvmfw_log_packet(const struct ndvmfw_table *t, u32 idx,
+		       const struct nf_hook_state *state,
+		       const struct ndvmfw_key *k, bool v6);
+void ndvmfw_log_init(void);
+
+/* nat.c */
+int ndvmfw_nat_prepare(struct ndvmfw_table *t);
+int ndvmfw_nat_init(void);
+void ndvmfw_nat_exit(void);
 
 /* hooks.c */
 int ndvmfw_hooks_init(void);

@@ -512,23 +512,32 @@ static int ndvmfw_nl_seal(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- NDVMFW_CMD_GET_STATUS ---- */
 
+/* The attribute that reports each global counter. */
+static const u16 ndvmfw_stat_attr[NDVMFW_STAT_MAX] = {
+	[NDVMFW_STAT_UNLOADED] = NDVMFW_A_UNLOADED_PACKETS,
+	[NDVMFW_STAT_MALFORMED] = NDVMFW_A_MALFORMED_PACKETS,
+	[NDVMFW_STAT_FRAGMENT] = NDVMFW_A_FRAGMENT_PACKETS,
+	[NDVMFW_STAT_EXTHDR] = NDVMFW_A_EXTHDR_PACKETS,
+	[NDVMFW_STAT_VLAN] = NDVMFW_A_VLAN_PACKETS,
+	[NDVMFW_STAT_LOG_SUPPRESSED] = NDVMFW_A_LOG_SUPPRESSED,
+};
+
 static int ndvmfw_fill_status(struct sk_buff *msg,
 			      const struct ndvmfw_table *t)
 {
 	u64 packets = 0, bytes = 0;
+	int i;
 
 	if (nla_put_u8(msg, NDVMFW_A_LOADED, !!t) ||
 	    nla_put_u8(msg, NDVMFW_A_SEALED, ndvmfw_sealed()) ||
 	    nla_put_u8(msg, NDVMFW_A_FAIL_OPEN, ndvmfw_fail_open) ||
 	    nla_put_u64_64bit(msg, NDVMFW_A_GENERATION,
-			      t ? t->generation : 0, NDVMFW_A_PAD) ||
-	    nla_put_u64_64bit(msg, NDVMFW_A_UNLOADED_PACKETS,
-			      ndvmfw_stat_read(NDVMFW_STAT_UNLOADED),
-			      NDVMFW_A_PAD) ||
-	    nla_put_u64_64bit(msg, NDVMFW_A_MALFORMED_PACKETS,
-			      ndvmfw_stat_read(NDVMFW_STAT_MALFORMED),
-			      NDVMFW_A_PAD))
+			      t ? t->generation : 0, NDVMFW_A_PAD))
 		return -EMSGSIZE;
+	for (i = 0; i < NDVMFW_STAT_MAX; i++)
+		if (nla_put_u64_64bit(msg, ndvmfw_stat_attr[i],
+				      ndvmfw_stat_read(i), NDVMFW_A_PAD))
+			return -EMSGSIZE;
 	if (!t)
 		return 0;
 	ndvmfw_table_counter(t, t->rs.nrules, &packets, &bytes);

@@ -35,6 +35,8 @@ const char *ndvmfw_verdict_name(u8 verdict)
 		return "accept";
 	case NDVMFW_REJECT:
 		return "reject";
+	case NDVMFW_MASQUERADE:
+		return "masquerade";
 	}
 	return NULL;
 }
@@ -178,6 +180,20 @@ static const char *ndvmfw_icmp_check(const struct ndvmfw_ruleset *rs,
 	return NULL;
 }
 
+/* A NAT rule: where the connection leaves, and from which addresses. */
+static const char *ndvmfw_masq_check(const struct ndvmfw_rule *r)
+{
+	if (r->verdict != NDVMFW_MASQUERADE)
+		return NULL;
+	if (r->oif.mode == NDVMFW_IFACE_NONE)
+		return "masquerade needs out";
+	if (r->iif.mode != NDVMFW_IFACE_NONE || r->proto != NDVMFW_PROTO_ANY ||
+	    r->dst.set != NDVMFW_SET_NONE || r->src.port_count ||
+	    r->dst.port_count || r->icmp_count || r->state || r->flags)
+		return "masquerade takes only out, from ADDRS and family";
+	return NULL;
+}
+
 static int ndvmfw_rule_check(const struct ndvmfw_ruleset *rs,
 			     const struct ndvmfw_rule *r, const char **msg)
 {
@@ -204,6 +220,8 @@ static int ndvmfw_rule_check(const struct ndvmfw_ruleset *rs,
 		m = ndvmfw_endpoint_check(rs, r, &r->dst);
 	if (!m)
 		m = ndvmfw_icmp_check(rs, r);
+	if (!m)
+		m = ndvmfw_masq_check(r);
 	if (!m && !ndvmfw_rule_families(rs, r) &&
 	    (r->src.set == NDVMFW_SET_NONE || rs->sets[r->src.set].count) &&
 	    (r->dst.set == NDVMFW_SET_NONE || rs->sets[r->dst.set].count))

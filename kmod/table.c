@@ -42,13 +42,17 @@ static void ndvmfw_table_free(struct ndvmfw_table *t)
 	struct ndvmfw_ruleset *rs = &t->rs;
 	int cpu;
 
-	if (t->conntrack)
+	if (t->conntrack) {
+		nf_ct_netns_put(&init_net, NFPROTO_BRIDGE);
 		nf_ct_netns_put(&init_net, NFPROTO_INET);
+	}
 	if (t->pcpu) {
 		for_each_possible_cpu(cpu)
 			kvfree(t->pcpu[cpu]);
 		kfree(t->pcpu);
 	}
+	ndvmfw_log_free(t->log);
+	kvfree(t->masq);
 	ndvmfw_cls_free(t->cls4);
 	ndvmfw_cls_free(t->cls6);
 	kvfree(rs->sets);
@@ -110,20 +114,33 @@ static int ndvmfw_alloc_counters(struct ndvmfw_table *t)
 	return 0;
 }
 
-/* Connection tracking runs only while a rule set uses "state". */
+/*
+ * Connection tracking runs only while a rule set uses "state" or
+ * masquerades: for the IP hooks, and for the bridge (nf_conntrack_bridge,
+ * which also reassembles bridged fragments).
+ */
 static int ndvmfw_table_conntrack(struct ndvmfw_table *t,
 				  struct netlink_ext_ack *extack)
 {
 	u32 i;
 	int ret;
 
-	for (i = 0; i < t->rs.nrules && !t->rs.rules[i].state; i++)
-		;
+	for (i = 0; i < t->rs.nrules; i++)
+		if (t->rs.rules[i].state ||
+		    t->rs.rules[i].verdict == NDVMFW_MASQUERADE)
+			break;
 	if (i == t->rs.nrules)
 		return 0;
 	ret = nf_ct_netns_get(&init_net, NFPROTO_INET);
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "cannot enable connection tracking");
+		return ret;
+	}
+	ret = nf_ct_netns_get(&init_net, NFPROTO_BRIDGE);
+	if (ret) {
+		nf_ct_netns_put(&init_net, NFPROTO_INET);
+		NL_SET_ERR_MSG(extack,
+			       "cannot enable bridge connection tracking (nf_conntrack_bridge)");
 		return ret;
 	}
 	t->conntrack = true;
@@ -168,6 +185,10 @@ int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 	}
 	if (!ret)
 		ret = ndvmfw_alloc_counters(t);
+	if (!ret)
+		ret = ndvmfw_log_alloc(t);
+	if (!ret)
+		ret = ndvmfw_nat_prepare(t);
 	if (!ret)
 		ret = ndvmfw_table_conntrack(t, extack);
 	return ret;

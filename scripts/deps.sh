@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # linux-source-6.1 provides checkpatch.pl; zstd unpacks the 6.12 kernel.
 PKGS="build-essential linux-headers-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static libmnl-dev nettle-dev pkg-config nftables
-iproute2 cpio kmod linux-source-6.1 gzip xz-utils zstd"
+iproute2 cpio kmod linux-source-6.1 gzip xz-utils zstd conntrack"
 
 die() { echo "deps.sh: error: $*" >&2; exit 1; }
 say() { echo "deps.sh: $*" >&2; }

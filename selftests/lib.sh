@@ -58,10 +58,11 @@ check_not() {
 
 mod_loaded() { grep -q '^ndvmfw ' /proc/modules; }
 
-# ndvmfw needs nf_conntrack ("state") and nf_reject_ipv4/6 ("reject");
+# ndvmfw needs nf_conntrack ("state"), nf_nat ("masquerade") and
+# nf_reject_ipv4/6 ("reject");
 # insmod does not load them
 mod_load() {
-	for _m in nf_conntrack nf_reject_ipv4 nf_reject_ipv6; do
+	for _m in nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6; do
 		modprobe "$_m"
 	done
 	mod_loaded || insmod "$MODULE" "$@"
@@ -131,13 +132,46 @@ topology_down() {
 	SERVERS=""
 	# Namespaces are dismantled asynchronously; delete the veths here so
 	# that the next test can create them again at once.
-	for _dev in vif1.0 vif2.0 uplink0; do
+	for _dev in vif1.0 vif2.0 uplink0 br0; do
 		$IP link del "$_dev" 2>/dev/null
 	done
 	for _ns in g1 g2 up; do
 		$IP netns del "$_ns" 2>/dev/null
 	done
 	true
+}
+
+# The bridged NDVM: guest 1 and the uplink on one segment, br0's ports.
+#
+#   ns g1                    NDVM: br0 10.0.0.1                ns up
+#   eth0 10.0.0.5 ------ vif1.0 ---- br0 ---- uplink0 ------ eth0 10.0.0.2
+#        fd00:b::5                    fd00:b::1                   fd00:b::2
+bridge_up() {
+	echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad
+	$IP link add br0 type bridge
+	for _p in "vif1.0 g1 5" "uplink0 up 2"; do
+		set -- $_p
+		$IP netns add "$2"
+		$IP netns exec "$2" sh -c \
+			'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'
+		$IP link add "$1" type veth peer name eth0 netns "$2"
+		$IP link set "$1" master br0 up
+		$IP -n "$2" link set lo up
+		$IP -n "$2" addr add "10.0.0.$3/24" dev eth0
+		$IP -n "$2" addr add "fd00:b::$3/64" dev eth0 nodad
+		$IP -n "$2" link set eth0 up
+	done
+	$IP addr add 10.0.0.1/24 dev br0
+	$IP addr add fd00:b::1/64 dev br0 nodad
+	$IP link set br0 up
+}
+
+# bridge_setup [MODULE PARAMETERS]: like ndvm_setup, bridged
+bridge_setup() {
+	trap ndvm_cleanup EXIT
+	mod_unload
+	bridge_up
+	mod_load "$@"
 }
 
 ndvm_cleanup() {
@@ -197,6 +231,63 @@ accept family ip6 proto icmpv6 icmp-type { nd-neighbor-solicit, nd-neighbor-adve
 EOR
 }
 
+# The rules the crafted-packet tests start from: ND, and UDP and TCP port
+# 7 from guest 1 to the uplink.
+port7_rules() {
+	cat <<'EOR'
+policy drop
+accept family ip6 proto icmpv6 icmp-type { nd-neighbor-solicit, nd-neighbor-advert }
+accept in vif1.0 out uplink0 proto udp to any port 7
+accept in vif1.0 out uplink0 proto tcp to any port 7
+EOR
+}
+
 wait_servers() {
 	sleep 0.3
+}
+
+# ---- crafted packets (selftests/tools/fwpkt.c) ----
+
+# pkt NS NDVMIF [fwpkt send options]: a raw frame from NS's eth0 to the
+# NDVM's interface NDVMIF; NDVMIF NS:IF names another namespace's
+# interface (a bridged peer)
+pkt() {
+	_ns=$1 _to=$2
+	shift 2
+	case $_to in
+	*:*) _mac=$(guest "${_to%%:*}" cat "/sys/class/net/${_to#*:}/address") ;;
+	*) _mac=$(cat "/sys/class/net/$_to/address") ;;
+	esac
+	guest "$_ns" fwpkt send eth0 "$_mac" "$@"
+}
+
+# recv_begin NS [MS]: record for MS ms (default 2500) which marked packets
+# NS receives; recv_end waits for the result, got ID asks it.
+recv_begin() {
+	guest "$1" fwpkt recv -t "${2:-2500}" >/tmp/recv.out &
+	_recv_pid=$!
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q ready /tmp/recv.out 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+
+recv_end() {
+	wait "$_recv_pid"
+	log "received: $(sed -n 's/^id //p' /tmp/recv.out | tr '\n' ' ')"
+}
+
+got() {
+	grep -qx "id $1" /tmp/recv.out
+}
+
+# counter_moved NAME BEFORE [BY]: the `fwctl status` counter NAME is now
+# BEFORE + BY (default: above BEFORE)
+counter_moved() {
+	_now=$(status_field "$1")
+	if [ -n "$3" ]; then
+		[ "$_now" -eq $(($2 + $3)) ]
+	else
+		[ "$_now" -gt "$2" ]
+	fi
 }

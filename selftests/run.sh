@@ -9,7 +9,9 @@
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 #
 # Environment: KERNELS="6.1 6.12" (prefixes of scripts/kernels.sh list),
-# TESTS="traffic seal" (VM tests to run), NDVMFW_CACHE (downloads).
+# TESTS="traffic seal" (VM tests to run), DIFF=SETSxPACKETS (size of the
+# differential test, default 50x200), VM_TIMEOUT (seconds a VM may run,
+# default 1500; each test gets it too), NDVMFW_CACHE (downloads).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +49,11 @@ build_tools() {
 	cc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Ikmod -Ictl \
 		-o "$B/nlprobe" selftests/tools/nlprobe.c ctl/nl.c -lmnl &&
 	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwnet" \
-		selftests/tools/fwnet.c
+		selftests/tools/fwnet.c &&
+	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwpkt" \
+		selftests/tools/fwpkt.c &&
+	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwgen" \
+		selftests/tools/fwgen.c
 }
 
 # build_module VER KDIR: W=1 build in build/VER; warnings fail the test
@@ -88,14 +94,17 @@ vm_tests() {
 	initrd=$dir/initrd.cpio.gz
 	selftests/vm/mkinitramfs.sh --kver "$ver" -o "$initrd" \
 		--file "$dir/kmod/ndvmfw.ko:/lib/ndvmfw/ndvmfw.ko" \
-		--bin ctl/fwctl --bin "$B/nlprobe" --bin "$B/fwnet" \
+		--bin ctl/fwctl --bin "$B/nlprobe" --bin "$B/fwnet" --bin "$B/fwpkt" --bin "$B/fwgen" \
+		--bin "$(command -v conntrack)" \
 		--dir selftests:/tests --dir rules:/rules \
 		>"$dir/initrd.log" 2>&1 ||
 		{ cat "$dir/initrd.log"; return 1; }
 	append="ndvmfw.test=/tests/vm/tests.sh"
 	[ -n "${TESTS:-}" ] && append="$append ndvmfw.tests=$(echo $TESTS | tr ' ' ,)"
+	[ -n "${DIFF:-}" ] && append="$append ndvmfw.diff=$DIFF"
+	append="$append ndvmfw.timeout=${VM_TIMEOUT:-1500}"
 	selftests/vm/run-vm.sh --kernel "$vmlinuz" --initrd "$initrd" \
-		--mem 768 --timeout 1500 --append "$append" \
+		--mem 768 --timeout "${VM_TIMEOUT:-1500}" --append "$append" \
 		--log "$dir/vm.log" --quiet
 }
 

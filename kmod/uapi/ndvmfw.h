@@ -27,8 +27,21 @@
  *                    no rule set was loaded (dropped unless fail_open)
  *   NDVMFW_A_CLS_NODES, NDVMFW_A_CLS_BYTES: NLA_U64, size of the lookup
  *                    structures built for the active rule set
- *   NDVMFW_A_MALFORMED_PACKETS: NLA_U64, packets dropped because their
- *                    headers could not be parsed
+ *   NDVMFW_A_MALFORMED_PACKETS: NLA_U64, packets dropped unjudged because
+ *                    their headers are truncated or inconsistent: IPv4 ihl
+ *                    < 5, a total or payload length beyond the packet, a
+ *                    TCP data offset < 5, an upper-layer header (ports,
+ *                    ICMP type) cut short
+ *   NDVMFW_A_FRAGMENT_PACKETS: NLA_U64, fragments dropped because the
+ *                    kernel's defragmenter let them through unreassembled
+ *                    (e.g. an IPv6 first fragment without the upper-layer
+ *                    header); rules only ever see whole packets
+ *   NDVMFW_A_EXTHDR_PACKETS: NLA_U64, IPv6 packets dropped because they
+ *                    carry more than 8 extension headers
+ *   NDVMFW_A_VLAN_PACKETS: NLA_U64, VLAN-tagged frames dropped at ingress
+ *                    because no VLAN device takes their tag (see README)
+ *   NDVMFW_A_LOG_SUPPRESSED: NLA_U64, log lines not printed because of
+ *                    the per-rule or the global rate limit
  *
  * NDVMFW_CMD_LOAD
  * ---------------
@@ -57,7 +70,15 @@
  *                 the first match wins, no match takes NDVMFW_A_POLICY.
  *       NDVMFW_RULE_A_VERDICT: NLA_U8, enum ndvmfw_verdict (required);
  *                 NDVMFW_REJECT drops and answers: a TCP reset for TCP,
- *                 ICMP / ICMPv6 port unreachable otherwise
+ *                 ICMP / ICMPv6 port unreachable otherwise.
+ *                 NDVMFW_MASQUERADE makes the rule a NAT rule, not a
+ *                 filter rule: the first packet of each new connection
+ *                 leaving by NDVMFW_RULE_A_OIF (required) from
+ *                 NDVMFW_RULE_A_SRC's set (ports not allowed) is
+ *                 masqueraded by the kernel's nf_nat to the address of
+ *                 the output interface; masquerade rules are tried in
+ *                 order, the first match wins, and they take only OIF,
+ *                 SRC and FAMILY. Their counters count connections.
  *       NDVMFW_RULE_A_FLAGS: NLA_U32, NDVMFW_RULE_F_*
  *       NDVMFW_RULE_A_IIF, NDVMFW_RULE_A_OIF: nest, input/output interface
  *           NDVMFW_IFACE_A_NAME: NLA_NUL_STRING, at most IFNAMSIZ - 1
@@ -149,6 +170,7 @@ enum ndvmfw_verdict {
 	NDVMFW_DROP,
 	NDVMFW_ACCEPT,
 	NDVMFW_REJECT,
+	NDVMFW_MASQUERADE,
 	__NDVMFW_VERDICT_MAX
 };
 
@@ -193,6 +215,10 @@ enum ndvmfw_attr {
 	NDVMFW_A_CLS_NODES,
 	NDVMFW_A_CLS_BYTES,
 	NDVMFW_A_MALFORMED_PACKETS,
+	NDVMFW_A_FRAGMENT_PACKETS,
+	NDVMFW_A_EXTHDR_PACKETS,
+	NDVMFW_A_VLAN_PACKETS,
+	NDVMFW_A_LOG_SUPPRESSED,
 	__NDVMFW_A_MAX
 };
 

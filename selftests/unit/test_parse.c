@@ -394,6 +394,18 @@ static const struct {
 	  "t:4:1: rule can never match: its address families conflict" },
 	{ "accept proto 1 icmp-type 8\n",
 	  "t:1:1: icmp-type needs proto icmp with family ip, or icmpv6 with family ip6" },
+	{ "masquerade from 10.0.0.1\n", "t:1:1: masquerade needs out" },
+	{ "masquerade out x in y\n",
+	  "t:1:1: masquerade takes only out, from ADDRS and family" },
+	{ "masquerade out x log\n",
+	  "t:1:1: masquerade takes only out, from ADDRS and family" },
+	{ "masquerade out x from any port 1 proto tcp\n",
+	  "t:1:1: masquerade takes only out, from ADDRS and family" },
+	{ "masquerade out x state new\n",
+	  "t:1:1: masquerade takes only out, from ADDRS and family" },
+	{ "masquerade out uplink0 from { 10.0.0.0/8, fd00::/8 }\n", NULL },
+	{ "set g { 10.1.0.0/16 }\nmasquerade out up* from @g\n", NULL },
+	{ "masquerade out eth0 family ip6\n", NULL },
 	{ "accept family ip6 proto 58 icmp-type 8\n", NULL },
 	{ "accept proto icmpv6 icmp-type echo-request/0\n", NULL },
 	{ "accept proto icmp icmp-type {\n echo-request,\n 3/1,\n}\n", NULL },
@@ -608,7 +620,7 @@ static u32 fw_rand(void)
 }
 
 static const char *const fw_words[] = {
-	"accept", "drop", "reject", "policy", "set", "in", "out", "family",
+	"accept", "drop", "reject", "masquerade", "policy", "set", "in", "out", "family",
 	"proto", "from", "to", "port", "icmp-type", "state", "log", "any",
 	"ip", "ip6", "tcp", "udp", "icmp", "icmpv6", "sctp", "58", "1", "6",
 	"vif*", "*", "eth0", "@a", "@b", "a", "b", "10.0.0.0/8", "10.0.0.1",

@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM (as /tests/run.sh): every test in order, TAP
 # output. seal.sh pins the module, so it runs last.
-TESTS=${TESTS:-"fail_closed traffic state reject translate atomic digest netlink limits seal"}
+TESTS=${TESTS:-"fail_closed traffic state reject translate bridge masquerade frag malformed ipv6 vlan log diff atomic digest netlink limits seal"}
+TIMEOUT=600
 for a in $(cat /proc/cmdline); do
-	case $a in ndvmfw.tests=*) TESTS=$(echo "${a#ndvmfw.tests=}" | tr , ' ') ;; esac
+	case $a in
+	ndvmfw.tests=*) TESTS=$(echo "${a#ndvmfw.tests=}" | tr , ' ') ;;
+	ndvmfw.timeout=*) TIMEOUT=${a#ndvmfw.timeout=} ;;
+	esac
 done
 export PATH=/usr/bin:/sbin:/bin:/usr/sbin
 
@@ -16,7 +20,7 @@ failed=0
 for t in $TESTS; do
 	i=$((i + 1))
 	start=$(cut -d' ' -f1 /proc/uptime)
-	timeout 600 sh "/tests/$t.sh" >"/tmp/$t.log" 2>&1
+	timeout "$TIMEOUT" sh "/tests/$t.sh" >"/tmp/$t.log" 2>&1
 	rc=$?
 	end=$(cut -d' ' -f1 /proc/uptime)
 	sed 's/^/# /' "/tmp/$t.log"

@@ -1,0 +1,173 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Differential test against nftables, the oracle. fwgen makes random rule
+# sets over the whole filter grammar and random packets (v4 and v6, TCP
+# with various flags, UDP, ICMP, GRE, spoofed sources, fragments, priority
+# tags, IPv6 extension headers, malformed). Each set is run twice on the
+# same topology: through ndvmfw loaded with it, and through nftables loaded
+# with `fwctl translate` of it (ndvmfw then accepting everything). Which
+# packets reach the uplink, and each rule's packet counter, must agree.
+# Malformed packets are ndvmfw's by design: it drops and counts them
+# (nftables lets rules skip them), so they are checked on ndvmfw alone.
+#
+# Size: DIFF_SETS x DIFF_PKTS (kernel command line ndvmfw.diff=SETSxPKTS),
+# default 50 x 200; seeds DIFF_SEED + 1 ... Seeds in selftests/diff.regress
+# (disagreements found before) run first.
+. /tests/lib.sh
+
+SETS=${DIFF_SETS:-50} PKTS=${DIFF_PKTS:-200} SEED=${DIFF_SEED:-1000}
+for a in $(cat /proc/cmdline); do
+	case $a in
+	ndvmfw.diff=*x*)
+		a=${a#ndvmfw.diff=}
+		SETS=${a%x*} PKTS=${a#*x}
+		;;
+	esac
+done
+
+cleanup() {
+	nft delete table inet ndvmfw 2>/dev/null
+	ndvm_cleanup
+}
+
+ndvm_setup
+trap cleanup EXIT
+modprobe nf_conntrack_netlink
+# Nothing but the test packets and the answers to "reject" may reach the
+# rules, and those answers must not depend on timing: no router
+# solicitations from the namespaces; static neighbours, so that the NDVM
+# never sends neighbour discovery: for the uplink side another MAC than
+# the uplink namespace's (whose stack then ignores the frames), for the
+# guests their own, and for the addresses fwgen spoofs inside a guest's
+# subnet a MAC nobody has; no rate limit on the answers to "reject".
+for ns in g1 g2 up; do
+	guest $ns sh -c 'echo 0 >/proc/sys/net/ipv6/conf/eth0/router_solicitations'
+done
+for a in 192.0.2.98 192.0.2.99 2001:db8:99::98 2001:db8:99::99; do
+	$IP neigh replace "$a" lladdr 02:00:00:00:00:99 dev uplink0 nud permanent
+done
+G1=$(guest g1 cat /sys/class/net/eth0/address)
+G2=$(guest g2 cat /sys/class/net/eth0/address)
+for a in "10.137.0.5 $G1 vif1.0" "fd00:1::5 $G1 vif1.0" \
+	 "10.137.1.5 $G2 vif2.0" "fd00:2::5 $G2 vif2.0" \
+	 "10.137.0.6 02:00:00:00:00:66 vif1.0" \
+	 "fd00:1::6 02:00:00:00:00:66 vif1.0"; do
+	set -- $a
+	$IP neigh replace "$1" lladdr "$2" dev "$3" nud permanent
+done
+echo 0 >/proc/sys/net/ipv4/icmp_ratelimit
+echo 0 >/proc/sys/net/ipv6/icmp/ratelimit
+echo 1000000 >/proc/sys/net/ipv4/icmp_msgs_per_sec
+echo 1000000 >/proc/sys/net/ipv4/icmp_msgs_burst
+sleep 2
+
+ACCEPT=$(printf 'policy accept\n' | rules accept)
+D=/tmp/diff
+mkdir -p $D
+M1=$(cat /sys/class/net/vif1.0/address)
+M2=$(cat /sys/class/net/vif2.0/address)
+END=999999
+
+# run NAME: send the packets, record what arrived in $D/NAME.got
+run() {
+	conntrack -F >/dev/null 2>&1
+	guest up fwpkt recv -l eth0 -u $END -t 20000 >$D/recv.out &
+	_p=$!
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q ready $D/recv.out 2>/dev/null && break
+		sleep 0.1
+	done
+	guest g1 fwpkt batch eth0 "$M1" $D/g1.pkts
+	guest g2 fwpkt batch eth0 "$M2" $D/g2.pkts
+	sleep 0.3
+	# The end marker leaves the NDVM by a packet socket: no rule sees it.
+	fwpkt send uplink0 02:00:00:00:00:99 -s 192.0.2.1 -d 192.0.2.99 -i $END
+	wait $_p
+	sed -n 's/^id //p' $D/recv.out | sort -n -u >$D/$1.got
+}
+
+# ndvmfw_counts / nft_counts: "RULE PACKETS" lines, rules with packets
+# (nft does not count its chain policy: the policy counter is left out)
+ndvmfw_counts() {
+	$FWCTL stats | awk '$1 ~ /^[0-9]+$/ && $2 == "packets" && $3 > 0 { print $1, $3 }'
+}
+
+nft_counts() {
+	nft list table inet ndvmfw | awk '
+		/comment "rule / {
+			for (i = 1; i < NF; i++) if ($i == "packets") p = $(i + 1)
+			r = $NF; gsub(/"/, "", r); n[r] += p
+		}
+		END { for (r in n) if (n[r] > 0) print r, n[r] }' | sort -n
+}
+
+# one SEED: 0 if ndvmfw and nftables agree, 2 if the rule set is not
+# valid (fwgen may combine clauses that conflict)
+one() {
+	fwgen "$1" "$PKTS" $D || return 1
+	$FWCTL check $D/rules >/dev/null 2>&1 || return 2
+	$FWCTL translate $D/rules >$D/nft || return 1
+	$FWCTL load $D/rules || return 1
+	run ndvmfw
+	ndvmfw_counts >$D/ndvmfw.cnt
+	bad=$(status_field malformed-packets)
+	nbad=$(grep -c . $D/bad.pkts)
+	guest g1 fwpkt batch eth0 "$M1" $D/bad.pkts
+	sleep 0.2
+	badnow=$(status_field malformed-packets)
+	$FWCTL load "$ACCEPT" || return 1
+	nft -f $D/nft || return 1
+	run nft
+	nft_counts >$D/nft.cnt
+	nft delete table inet ndvmfw
+	pkts=$((pkts + $(cat $D/g1.pkts $D/g2.pkts | grep -c .)))
+	delivered=$((delivered + $(grep -c . $D/ndvmfw.got)))
+	counted=$((counted + $(awk '{ n += $2 } END { print n + 0 }' $D/ndvmfw.cnt)))
+	_ok=0
+	if ! cmp -s $D/ndvmfw.got $D/nft.got; then
+		log "seed $1: delivered packets differ (- ndvmfw, + nft):"
+		diff -u $D/ndvmfw.got $D/nft.got | sed -n 's/^[-+][^-+]/#   &/p' | head -20
+		_ok=1
+	fi
+	if ! cmp -s $D/ndvmfw.cnt $D/nft.cnt; then
+		log "seed $1: rule counters differ (- ndvmfw, + nft):"
+		diff -u $D/ndvmfw.cnt $D/nft.cnt | sed -n 's/^[-+][^-+]/#   &/p'
+		_ok=1
+	fi
+	if [ "$badnow" -ne $((bad + nbad)) ]; then
+		log "seed $1: $nbad malformed packets, malformed-packets $bad -> $badnow"
+		_ok=1
+	fi
+	if [ $_ok != 0 ]; then
+		log "seed $1: rules:"
+		sed 's/^/#   /' $D/rules
+	fi
+	return $_ok
+}
+
+skipped=0 pkts=0 agreed=0 disagreed=0 delivered=0 counted=0
+SEEDS=$(sed 's/#.*//' /tests/diff.regress 2>/dev/null)
+i=1
+while [ $i -le "$SETS" ]; do
+	SEEDS="$SEEDS $((SEED + i))"
+	i=$((i + 1))
+done
+for s in $SEEDS; do
+	one "$s"
+	case $? in
+	0) agreed=$((agreed + 1)) ;;
+	2) skipped=$((skipped + 1)) ;;
+	*)
+		disagreed=$((disagreed + 1))
+		ret=$KSFT_FAIL
+		;;
+	esac
+	n=$((agreed + disagreed + skipped))
+	[ $((n % 50)) = 0 ] &&
+		log "after $n rule sets: $agreed agreed, $disagreed disagreed, $skipped skipped; $pkts packets"
+done
+log "differential: $agreed rule sets agreed, $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules"
+# A run where nothing passes or nothing matches a rule would prove nothing.
+[ "$agreed" -gt 0 ] && [ "$delivered" -gt 0 ] && [ "$counted" -gt 0 ] ||
+	ret=$KSFT_FAIL
+exit $ret
