@@ -163,8 +163,11 @@ for s in $SEEDS; do
 		;;
 	esac
 	n=$((agreed + disagreed + skipped))
-	[ $((n % 50)) = 0 ] &&
-		log "after $n rule sets: $agreed agreed, $disagreed disagreed, $skipped skipped; $pkts packets"
+	if [ $((n % 50)) = 0 ]; then
+		# also on the console at once: a long run shows its progress
+		log "after $n rule sets: $agreed agreed, $disagreed disagreed, $skipped skipped; $pkts packets" |
+			tee /dev/console
+	fi
 done
 log "differential: $agreed rule sets agreed, $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules"
 # A run where nothing passes or nothing matches a rule would prove nothing.
