@@ -68,7 +68,12 @@ pick_kernel() {
 
 # Console goes through awk (drops the serial CRs and SeaBIOS's terminal
 # escapes, ends the last line, flushes per line) to the log and stdout.
+# mawk (Debian's awk) reads its input in blocks unless told it is
+# interactive, which would hold the log back until the VM ends.
 run_qemu() {
+	local awk_i=()
+
+	awk -W version 2>/dev/null | grep -q mawk && awk_i=(-W interactive)
 	set +e
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu max -m "$MEM" -smp "$SMP" \
@@ -76,7 +81,7 @@ run_qemu() {
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 quiet $APPEND" \
 		${QEMU_EXTRA[@]+"${QEMU_EXTRA[@]}"} </dev/null 2>&1 |
-		awk '{ gsub(/\r|\033\[[0-9;?]*[A-Za-z]|\033c/, ""); print; fflush() }' |
+		awk ${awk_i[@]+"${awk_i[@]}"} '{ gsub(/\r|\033\[[0-9;?]*[A-Za-z]|\033c/, ""); print; fflush() }' |
 		console
 	QEMU_RC=${PIPESTATUS[0]}
 	set -e
