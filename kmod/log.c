@@ -73,6 +73,16 @@ static bool ndvmfw_bucket_take(struct ndvmfw_bucket *b)
 	return ok;
 }
 
+/* Give back a line's credit that ndvmfw_bucket_take() took. */
+static void ndvmfw_bucket_refund(struct ndvmfw_bucket *b)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->lock, flags);
+	b->credit = min(b->credit + b->cost, b->max);
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+
 /* Buckets for the logged rules of a table being built; none: NULL. */
 int ndvmfw_log_alloc(struct ndvmfw_table *t)
 {
@@ -117,17 +127,26 @@ static int ndvmfw_log_cmp(const void *key, const void *elt)
 	return a < b ? -1 : a > b;
 }
 
-/* May rule @idx print a line now? Charges both buckets. */
+/*
+ * May rule @idx print a line now? Charges both buckets, or neither: a line
+ * the global cap refuses does not use up the rule's own credit.
+ */
 static bool ndvmfw_log_allowed(const struct ndvmfw_table *t, u32 idx)
 {
+	struct ndvmfw_bucket *b;
 	const u32 *slot;
 
 	slot = bsearch(&idx, t->log->rule, t->log->n, sizeof(u32),
 		       ndvmfw_log_cmp);
 	if (WARN_ON_ONCE(!slot))
 		return false;
-	return ndvmfw_bucket_take(&t->log->bucket[slot - t->log->rule]) &&
-	       ndvmfw_bucket_take(&ndvmfw_log_cap);
+	b = &t->log->bucket[slot - t->log->rule];
+	if (!ndvmfw_bucket_take(b))
+		return false;
+	if (ndvmfw_bucket_take(&ndvmfw_log_cap))
+		return true;
+	ndvmfw_bucket_refund(b);
+	return false;
 }
 
 void ndvmfw_log_packet(const struct ndvmfw_table *t, u32 idx,

@@ -8,12 +8,14 @@
  * packets of the connection, replies included, are translated by nf_nat
  * from the conntrack entry without asking again.
  */
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <net/ipv6.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 #include "compat.h"
@@ -45,13 +47,19 @@ static bool ndvmfw_iface_match(const struct ndvmfw_iface *i,
 	return !strncmp(dev->name, i->name, IFNAMSIZ);
 }
 
-static bool ndvmfw_prefix_match(const u8 *a, const u8 *b, unsigned int plen)
+static bool ndvmfw_elem_match(const struct ndvmfw_elem *e, const u8 *addr)
 {
-	unsigned int bytes = plen / 8, bits = plen % 8;
+	struct in6_addr a, b;
+	__be32 x, y;
 
-	if (memcmp(a, b, bytes))
-		return false;
-	return !bits || !((a[bytes] ^ b[bytes]) & (0xff00 >> bits));
+	if (e->family == NFPROTO_IPV4) {
+		memcpy(&x, e->addr, sizeof(x));
+		memcpy(&y, addr, sizeof(y));
+		return !((x ^ y) & inet_make_mask(e->plen));
+	}
+	memcpy(&a, e->addr, sizeof(a));
+	memcpy(&b, addr, sizeof(b));
+	return ipv6_prefix_equal(&a, &b, e->plen);
 }
 
 /* Is @addr in set @id? Sets for masquerade are short: a linear scan. */
@@ -64,8 +72,7 @@ static bool ndvmfw_set_has(const struct ndvmfw_ruleset *rs, u32 id,
 
 	for (i = 0; i < s->count; i++) {
 		e = &rs->elems[s->first + i];
-		if (e->family == family &&
-		    ndvmfw_prefix_match(e->addr, addr, e->plen))
+		if (e->family == family && ndvmfw_elem_match(e, addr))
 			return true;
 	}
 	return false;
