@@ -5,7 +5,9 @@
 #   make check      the test suite (unit tests, both kernels in QEMU)
 #   make check-long the differential test against nftables at full size
 #                   (1,000 rule sets x 1,000 packets per kernel; hours)
-#   make demo       boot a VM, load rules/example.rules, drive a few flows
+#   make ndvm       the userspace-less NDVM image (build/ndvm/VER/)
+#   make demo       boot the NDVM image in QEMU with a guest and an uplink,
+#                   sealed with rules/demo.rules, and drive flows through it
 #
 # KDIR selects the kernel to build the module for; by default the running
 # kernel's build tree, else the Debian 6.1 headers "make deps" installs.
@@ -20,7 +22,8 @@ USER_LIBS := -lmnl -lnettle
 
 FWCTL_SRCS := ctl/fwctl.c ctl/check.c ctl/load.c ctl/seal.c ctl/status.c \
 	      ctl/stats.c ctl/dump.c ctl/translate.c ctl/common.c ctl/msg.c ctl/nl.c \
-	      ctl/parse.c ctl/print.c kmod/ruleset.c
+	      ctl/parse.c ctl/print.c ctl/boot.c ctl/net.c \
+	      kmod/ruleset.c
 FWCTL_HDRS := $(wildcard ctl/*.h) kmod/core.h kmod/env.h kmod/uapi/ndvmfw.h
 
 all: module fwctl
@@ -48,6 +51,10 @@ check-long:
 	TESTS=diff DIFF=$${DIFF:-1000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
 		selftests/run.sh
 
+ndvm:
+	scripts/deps.sh --if-missing
+	scripts/mkndvm.sh --kver $${KVER:-6.1}
+
 demo:
 	scripts/deps.sh --if-missing
 	scripts/demo.sh
@@ -57,4 +64,4 @@ clean:
 	rm -f ctl/fwctl
 	rm -rf build
 
-.PHONY: all module fwctl deps check check-long demo clean
+.PHONY: all module fwctl deps check check-long ndvm demo clean

@@ -18,6 +18,7 @@ static const struct {
 	{ "stats", fw_cmd_stats, "show per-rule counters [-j]" },
 	{ "dump", fw_cmd_dump, "print the active rule set in the rule language" },
 	{ "translate", fw_cmd_translate, "print a rules file as an nftables ruleset" },
+	{ "boot", fw_cmd_boot, "the NDVM image's PID 1: load, seal, sleep" },
 };
 
 static char fw_errbuf[4096];
@@ -97,8 +98,15 @@ static void fw_usage(FILE *f)
 
 int main(int argc, char *argv[])
 {
+	const char *self = strrchr(argv[0], '/');
 	size_t i;
 
+	/* the NDVM image runs fwctl as /init */
+	if (!strcmp(self ? self + 1 : argv[0], "init") && argc == 1) {
+		if (fw_cmd_boot(1, argv))
+			fprintf(stderr, "fwctl boot: %s\n", fw_error());
+		return 1;
+	}
 	if (argc < 2 || !strcmp(argv[1], "help") ||
 	    !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fw_usage(argc < 2 ? stderr : stdout);

@@ -14,6 +14,7 @@ int fw_cmd_status(int argc, char *argv[]);
 int fw_cmd_stats(int argc, char *argv[]);
 int fw_cmd_dump(int argc, char *argv[]);
 int fw_cmd_translate(int argc, char *argv[]);
+int fw_cmd_boot(int argc, char *argv[]);
 
 /* Record why the subcommand failed; printed once, by main(). */
 int fw_fail(const char *fmt, ...);

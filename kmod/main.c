@@ -32,6 +32,7 @@ static int __init ndvmfw_init(void)
 	ret = ndvmfw_genl_init();
 	if (ret)
 		goto err_nat;
+	ndvmfw_report_init();
 	pr_info("loaded, %s every packet until a rule set is committed\n",
 		ndvmfw_fail_open ? "accepting" : "dropping");
 	return 0;
@@ -47,6 +48,7 @@ err_table:
 
 static void __exit ndvmfw_exit(void)
 {
+	ndvmfw_report_exit();
 	ndvmfw_genl_exit();
 	ndvmfw_nat_exit();
 	ndvmfw_hooks_exit();

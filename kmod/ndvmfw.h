@@ -105,6 +105,9 @@ void ndvmfw_log_packet(const struct ndvmfw_table *t, u32 idx,
 		       const struct ndvmfw_key *k, bool v6);
 void ndvmfw_log_init(void);
 
+void ndvmfw_report_init(void);
+void ndvmfw_report_exit(void);
+
 /* nat.c */
 int ndvmfw_nat_prepare(struct ndvmfw_table *t);
 int ndvmfw_nat_init(void);

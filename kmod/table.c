@@ -15,6 +15,19 @@ module_param(max_cls_mb, uint, 0444);
 MODULE_PARM_DESC(max_cls_mb,
 		 "Memory bound of the lookup structures of one rule set, MiB");
 
+/*
+ * Pinning: with digest= set (e.g. ndvmfw.digest= on the kernel command
+ * line, passed on by modprobe or "fwctl boot"), only the rule set with that
+ * SHA-256 can ever be committed, whoever asks.
+ */
+static char digest[2 * NDVMFW_DIGEST_LEN + 1];
+module_param_string(digest, digest, sizeof(digest), 0444);
+MODULE_PARM_DESC(digest,
+		 "SHA-256 (64 hex digits) of the only rule set that may be loaded");
+
+static u8 ndvmfw_pinned[NDVMFW_DIGEST_LEN];
+static bool ndvmfw_is_pinned;
+
 struct ndvmfw_table __rcu *ndvmfw_active;
 
 /* Serialises commits and seal; readers use RCU. */
@@ -173,6 +186,12 @@ int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 		return ret;
 	}
 	ndvmfw_ruleset_digest(&t->rs, t->digest);
+	if (ndvmfw_is_pinned &&
+	    memcmp(t->digest, ndvmfw_pinned, NDVMFW_DIGEST_LEN)) {
+		NL_SET_ERR_MSG(extack,
+			       "rule set digest differs from the digest module parameter");
+		return -EKEYREJECTED;
+	}
 	ret = ndvmfw_cls_build(&t->rs, NFPROTO_IPV4, max, &t->cls4);
 	if (!ret)
 		ret = ndvmfw_cls_build(&t->rs, NFPROTO_IPV6,
@@ -290,6 +309,15 @@ u64 ndvmfw_stat_read(enum ndvmfw_stat s)
 
 int ndvmfw_table_init(void)
 {
+	if (digest[0]) {
+		if (strlen(digest) != 2 * NDVMFW_DIGEST_LEN ||
+		    hex2bin(ndvmfw_pinned, digest, NDVMFW_DIGEST_LEN)) {
+			pr_err("digest=%s: want 64 hex digits\n", digest);
+			return -EINVAL;
+		}
+		ndvmfw_is_pinned = true;
+		pr_info("pinned to rule set digest %s\n", digest);
+	}
 	ndvmfw_stats = alloc_percpu(struct ndvmfw_stats);
 	return ndvmfw_stats ? 0 : -ENOMEM;
 }

@@ -1,105 +1,98 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# demo.sh - `make demo`: show ndvmfw at work in a QEMU test VM.
+# demo.sh - `make demo`: the NDVM image at work, as a QEMU firewall VM.
 #
 # Usage: scripts/demo.sh   (after scripts/deps.sh; `make demo` runs both)
 #
-# Builds fwctl, the module for the 6.1 test kernel (W=1, in build/demo/),
-# the static traffic tool build/fwnet and an initramfs holding them, the
-# selftests and rules/, then boots the 6.1 kernel under QEMU TCG. Inside,
-# scripts/demo-vm.sh builds the guests/NDVM/uplink topology of
-# selftests/lib.sh, shows the module failing closed, loads
-# rules/example.rules and drives a scripted set of flows, printing
-# flow | expected | observed | OK/MISMATCH, then the counters and the log.
+# Builds the userspace-less NDVM image for the 6.1 kernel (scripts/mkndvm.sh)
+# and a read-only squashfs medium holding rules/demo.rules, rules/demo.net
+# and the rules' digest, and boots it under QEMU TCG with two virtio-net
+# NICs on TAP devices in host network namespaces: a guest and an uplink
+# (selftests/ndvm/host.sh). PID 1 of the NDVM is "fwctl boot": it loads
+# and seals the rules and goes to sleep. The demo then drives flows from
+# both sides and prints flow | expected | observed, and last the counters
+# line the module prints on the NDVM's console (ndvmfw.stats_interval=1).
 #
-# Only the demo's own output reaches stdout; the full console log is
-# build/demo/vm.log, the build logs are build/demo/*.log.
+# Files: build/demo/ (image, medium, console log build/demo/console.log).
 # Exit status: 0 if every flow got the expected verdict, else non-zero.
-set -eu
+set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-B=$ROOT/build
-D=$B/demo
-VM_SCRIPT=/demo-vm.sh
+D=$ROOT/build/demo
+NDVM_ROOT=$ROOT
+NDVM_FWNET=$ROOT/build/fwnet
+. selftests/ndvm/host.sh
 
 say() { echo "demo: $*" >&2; }
 die() { echo "demo: error: $*" >&2; exit 1; }
 
-# run_logged LOG CMD...: run CMD with its output in LOG; show the tail on failure
-run_logged() {
-	local log=$1
-	shift
-	"$@" >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "'$*' failed (log: $log)"; }
-}
-
-# First line of `scripts/kernels.sh list`: the 6.1 kernel.
-pick_kernel() {
-	read -r VER VMLINUZ _ KDIR < <(scripts/kernels.sh list | head -n 1)
-	[ -n "${KDIR:-}" ] || die "scripts/kernels.sh list gave nothing (run make deps)"
-	[ -d "$KDIR" ] || die "$KDIR missing (run make deps)"
-}
-
-# Copy only the sources: an in-tree `make` leaves objects in kmod/.
-build_module() {
-	tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
-		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.order' \
-		--exclude='*.symvers' Kbuild kmod | tar -xf - -C "$D"
-	run_logged "$D/build.log" make -j"$(nproc)" -C "$KDIR" M="$D" W=1 modules
-	[ -f "$D/kmod/ndvmfw.ko" ] || die "no $D/kmod/ndvmfw.ko (see $D/build.log)"
-	if grep -q -i warning "$D/build.log"; then
-		say "warning: the module build warns (see $D/build.log)"
-	fi
-}
+# expected | from | proto | address | port | what
+FLOWS="pass   g tcp  192.0.2.99      80  guest -> uplink web (IPv4, masqueraded)
+pass   g tcp  2001:db8:99::99 443 guest -> uplink https (IPv6)
+pass   g udp  192.0.2.99      53  guest -> uplink DNS
+pass   g icmp 192.0.2.99      -   guest -> uplink ping
+pass   g icmp 2001:db8:99::99 -   guest -> uplink ping6
+drop   g tcp  192.0.2.99      22  guest -> uplink ssh
+reject g tcp  192.0.2.99      25  guest -> uplink smtp (reset)
+drop   g tcp  10.137.0.1      22  guest -> the NDVM's ssh
+drop   u tcp  fd00:1::5       80  uplink -> guest web (unsolicited)
+drop   u icmp fd00:1::5       -   uplink -> guest ping6"
 
 build() {
-	say "building fwctl, the module for $VER, fwnet, the initramfs"
-	rm -rf "$D"
-	mkdir -p "$D"
-	run_logged "$D/fwctl.log" make -s fwctl
-	build_module
-	run_logged "$D/fwnet.log" cc -O2 -static -o "$B/fwnet" selftests/tools/fwnet.c
-	run_logged "$D/initrd.log" selftests/vm/mkinitramfs.sh --kver "$VER" \
-		-o "$D/initrd.cpio.gz" \
-		--file "$D/kmod/ndvmfw.ko:/lib/ndvmfw/ndvmfw.ko" \
-		--file "scripts/demo-vm.sh:$VM_SCRIPT" \
-		--bin ctl/fwctl --bin "$B/fwnet" \
-		--dir selftests:/tests --dir rules:/rules
+	say "building the NDVM image (6.1 kernel), fwnet and the rules medium"
+	mkdir -p "$D/medium"
+	scripts/mkndvm.sh --kver 6.1 -o "$D" >"$D/build.txt" 2>&1 ||
+		{ tail -n 20 "$D/build.txt" >&2; die "scripts/mkndvm.sh failed"; }
+	cc -O2 -static -o "$NDVM_FWNET" selftests/tools/fwnet.c ||
+		die "cannot build fwnet"
+	cp rules/demo.rules "$D/medium/ndvm.rules"
+	cp rules/demo.net "$D/medium/ndvm.net"
+	DIGEST=$(ndvm_digest rules/demo.rules)
+	[ -n "$DIGEST" ] || die "fwctl check rules/demo.rules failed"
+	echo "$DIGEST" >"$D/medium/ndvm.digest"
+	ndvm_medium "$D/medium" "$D/medium.sqfs" || die "mksquashfs failed"
+	sed -n 's/^  /demo:   /p' "$D/build.txt" >&2
 }
 
-# Console noise: firmware, kernel messages, /init's own lines and marker.
-console_filter() {
-	awk '/^SeaBIOS|^Booting from|^\[ *[0-9]+\.[0-9]+\]|^# init:|^#   \[|^NDVMFW-VM-EXIT/ { next }
-	     !started && /^$/ { next }
-	     { started = 1; print; fflush() }'
-}
-
-boot() {
-	local rc
-	say "booting $(basename "$VMLINUZ") under QEMU TCG"
-	set +e
-	selftests/vm/run-vm.sh --kernel "$VMLINUZ" --initrd "$D/initrd.cpio.gz" \
-		--mem 768 --timeout 240 --append "ndvmfw.test=$VM_SCRIPT" \
-		--log "$D/vm.log" 2>"$D/run-vm.log" | console_filter
-	rc=${PIPESTATUS[0]}
-	set -e
-	case $rc in
-	0) ;;
-	1) say "a verdict differs from the expected one, or a step failed" ;;
-	*) # VM timeout (124), crash (125), usage (2) or a command failing
-		cat "$D/run-vm.log" >&2
-		tail -n 20 "$D/vm.log" >&2 ;;
-	esac
-	say "VM: $(sed -n 's/^run-vm.sh: //p' "$D/run-vm.log" | head -n 1); console log: $D/vm.log"
-	return "$rc"
+flows() {
+	local want from proto addr port what got bad=0
+	printf '%-44s %-9s %-9s\n' flow expected observed
+	while read -r want from proto addr port what; do
+		got=$(ndvm_probe "$from" "$proto" "$addr" "$port")
+		printf '%-44s %-9s %-9s %s\n' "$what" "$want" "$got" \
+			"$([ "$got" = "$want" ] && echo OK || echo MISMATCH)"
+		[ "$got" = "$want" ] || bad=1
+	done <<<"$FLOWS"
+	return $bad
 }
 
 main() {
-	local start=$SECONDS
-	pick_kernel
+	local start=$SECONDS line rc n
+	trap ndvm_cleanup EXIT
 	build
-	boot || exit $?
-	say "done in $((SECONDS - start)) s"
+	say "booting the NDVM: console=ttyS0 loglevel=6 ndvmfw.digest=$DIGEST"
+	ndvm_boot "$D" "$D/medium.sqfs" "$D/console.log" 256 \
+		"loglevel=6 ndvmfw.digest=$DIGEST ndvmfw.stats_interval=1" ||
+		die "cannot start QEMU or wire the TAP devices"
+	line=$(ndvm_wait "$D/console.log" "^sealed digest=|^ndvm: FAILED" 180) ||
+		die "no 'sealed' line in 180 s (console: $D/console.log)"
+	echo "NDVM console: $line"
+	echo "$line" | grep -q '^sealed' || exit 1
+	echo "sealed $(ndvm_since_boot) s after QEMU started"
+	echo
+	ndvm_servers
+	flows
+	rc=$?
+	echo
+	# the next summary after the flows holds all of them
+	n=$(grep -a -c "ndvmfw: counters:" "$D/console.log")
+	sleep 2.5
+	line=$(grep -a "ndvmfw: counters:" "$D/console.log" | sed -n "$((n + 1)),\$p" | tail -n 1)
+	[ -n "$line" ] || line=$(grep -a "ndvmfw: counters:" "$D/console.log" | tail -n 1)
+	echo "NDVM console: ${line#*\] }"
+	say "done in $((SECONDS - start)) s; console log: $D/console.log"
+	return $rc
 }
 
 main "$@"

@@ -15,10 +15,12 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# linux-source-6.1 provides checkpatch.pl; zstd unpacks the 6.12 kernel.
+# linux-source-6.1 provides checkpatch.pl; zstd unpacks the 6.12 kernel;
+# squashfs-tools makes the NDVM's rules medium.
 PKGS="build-essential linux-headers-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static libmnl-dev nettle-dev pkg-config nftables
-iproute2 cpio kmod linux-source-6.1 gzip xz-utils zstd conntrack"
+iproute2 cpio kmod linux-source-6.1 gzip xz-utils zstd conntrack
+squashfs-tools"
 
 die() { echo "deps.sh: error: $*" >&2; exit 1; }
 say() { echo "deps.sh: $*" >&2; }

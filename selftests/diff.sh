@@ -10,8 +10,9 @@
 # Malformed packets are ndvmfw's by design: it drops and counts them
 # (nftables lets rules skip them), so they are checked on ndvmfw alone.
 #
-# Size: DIFF_SETS x DIFF_PKTS (kernel command line ndvmfw.diff=SETSxPKTS),
-# default 50 x 200; seeds DIFF_SEED + 1 ... Seeds in selftests/diff.regress
+# Size: DIFF_SETS x DIFF_PKTS (kernel command line ndvmfw.diff=SETSxPKTS,
+# or SETSxPKTS@SEED to start elsewhere), default 50 x 200; seeds
+# DIFF_SEED + 1 ... (DIFF_SEED default 1000). Seeds in selftests/diff.regress
 # (disagreements found before) run first.
 . /tests/lib.sh
 
@@ -20,6 +21,7 @@ for a in $(cat /proc/cmdline); do
 	case $a in
 	ndvmfw.diff=*x*)
 		a=${a#ndvmfw.diff=}
+		case $a in *@*) SEED=${a#*@} a=${a%@*} ;; esac
 		SETS=${a%x*} PKTS=${a#*x}
 		;;
 	esac

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The digest "fwctl check" computes offline is the one the kernel reports,
 # and "fwctl dump" prints rules that parse back to the same digest, also
-# for a set too large for one netlink attribute.
+# for a set too large for one netlink attribute. With the digest= module
+# parameter (ndvmfw.digest= at boot) the kernel itself refuses any other
+# rule set.
 . /tests/lib.sh
 
 cleanup() {
@@ -38,4 +40,21 @@ for f in $RULES/example.rules /tmp/large.rules; do
 done
 check "status -j is one JSON object" \
 	sh -c "$FWCTL status -j | grep -q '^{\"loaded\":true,.*\"digest\":\"[0-9a-f]\{64\}\"'"
+
+# pinned: digest= lets exactly one rule set in, whoever loads it
+want=$($FWCTL check $RULES/example.rules | sed -n 's/^digest: //p')
+mod_unload
+mod_load digest="$want"
+check "pinned: the module loads with digest=" mod_loaded
+check_not "pinned: another rule set is refused" $FWCTL load $RULES/basic.rules
+cp /tmp/check.out /tmp/pinned.out
+check "pinned: ... with the reason" \
+	grep -q "digest differs from the digest module parameter" /tmp/pinned.out
+check "pinned: the pinned rule set loads" $FWCTL load $RULES/example.rules
+check "pinned: status shows its digest" [ "$(status_field digest)" = "$want" ]
+mod_unload
+check_not "digest= of 63 hex digits: insmod fails" \
+	insmod "$MODULE" digest="${want%?}"
+check_not "digest= not hex: insmod fails" insmod "$MODULE" digest="x${want#?}"
+check "after a failed insmod, nothing is loaded" sh -c "! grep -q '^ndvmfw ' /proc/modules"
 exit $ret

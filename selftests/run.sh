@@ -5,13 +5,17 @@
 #   - checkpatch --strict on kmod/ and ctl/;
 #   - userspace unit tests (parser, classifier against a reference matcher);
 #   - for each test kernel (6.1, 6.12): one QEMU TCG boot that runs the
-#     VM tests (selftests/*.sh) and reports TAP.
+#     VM tests (selftests/*.sh) and reports TAP;
+#   - for each test kernel: the NDVM image's boot tests on the host
+#     (selftests/ndvm/boot.sh: QEMU with TAP devices in network namespaces).
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 #
 # Environment: KERNELS="6.1 6.12" (prefixes of scripts/kernels.sh list),
-# TESTS="traffic seal" (VM tests to run), DIFF=SETSxPACKETS (size of the
-# differential test, default 50x200), VM_TIMEOUT (seconds a VM may run,
-# default 1500; each test gets it too), NDVMFW_CACHE (downloads).
+# TESTS="traffic seal" (VM tests to run; "boot" names the NDVM boot
+# tests; unset: all of them), DIFF=SETSxPACKETS (size of the
+# differential test, default 50x200; SETSxPACKETS@SEED starts at SEED),
+# VM_TIMEOUT (seconds a VM may run, default 1500; each test gets it too),
+# NDVMFW_CACHE (downloads).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -100,12 +104,33 @@ vm_tests() {
 		>"$dir/initrd.log" 2>&1 ||
 		{ cat "$dir/initrd.log"; return 1; }
 	append="ndvmfw.test=/tests/vm/tests.sh"
-	[ -n "${TESTS:-}" ] && append="$append ndvmfw.tests=$(echo $TESTS | tr ' ' ,)"
+	[ -n "${TESTS:-}" ] && append="$append ndvmfw.tests=$(echo $VM_TESTS | tr ' ' ,)"
 	[ -n "${DIFF:-}" ] && append="$append ndvmfw.diff=$DIFF"
 	append="$append ndvmfw.timeout=${VM_TIMEOUT:-1500}"
 	selftests/vm/run-vm.sh --kernel "$vmlinuz" --initrd "$initrd" \
 		--mem 768 --timeout "${VM_TIMEOUT:-1500}" --append "$append" \
 		--log "$dir/vm.log" --quiet
+}
+
+# TESTS split: "boot" is the host-side NDVM boot tests, the rest VM tests.
+VM_TESTS=$(echo " ${TESTS:-} " | sed 's/ boot / /g; s/^ *//; s/ *$//')
+RUN_VM=1 RUN_BOOT=1
+if [ -n "${TESTS:-}" ]; then
+	[ -n "$VM_TESTS" ] || RUN_VM=0
+	case " $TESTS " in *" boot "*) ;; *) RUN_BOOT=0 ;; esac
+fi
+
+boot_tests() {
+	ver=$1 log=$B/$1/boot.log
+	selftests/ndvm/boot.sh --kver "$ver" --ko "$B/$ver/kmod/ndvmfw.ko" >"$log" 2>&1
+	rc=$?
+	grep -E '^# ' "$log" | grep -v '^# ndvm-debug' | sed "s/^# /# $ver: ndvm: /"
+	tap_results "$ver: ndvm" "$log"
+	if [ $rc = 4 ]; then
+		echo "# $ver: NDVM boot tests skipped: $(grep SKIP "$log")"
+		return 0
+	fi
+	return $rc
 }
 
 build_tools
@@ -129,13 +154,22 @@ while read -r ver vmlinuz modroot kdir; do
 	rc=$?
 	result "$ver: W=1 build without warnings" $rc
 	[ $rc = 0 ] || continue
-	start=$(date +%s)
-	vm_tests "$ver" "$vmlinuz"
-	rc=$?
-	echo "# $ver: VM run took $(($(date +%s) - start)) s (rc=$rc)"
-	grep -E '^(not )?ok |^# (FAIL|ok:)' "$B/$ver/vm.log" | sed "s/^/# $ver: /" | grep -E 'not ok|FAIL' || true
-	tap_results "$ver" "$B/$ver/vm.log"
-	result "$ver: VM run completed" $rc
+	if [ "$RUN_VM" = 1 ]; then
+		start=$(date +%s)
+		vm_tests "$ver" "$vmlinuz"
+		rc=$?
+		echo "# $ver: VM run took $(($(date +%s) - start)) s (rc=$rc)"
+		grep -E '^(not )?ok |^# (FAIL|ok:)' "$B/$ver/vm.log" | sed "s/^/# $ver: /" | grep -E 'not ok|FAIL' || true
+		tap_results "$ver" "$B/$ver/vm.log"
+		result "$ver: VM run completed" $rc
+	fi
+	if [ "$RUN_BOOT" = 1 ]; then
+		start=$(date +%s)
+		boot_tests "$ver"
+		rc=$?
+		echo "# $ver: NDVM boot tests took $(($(date +%s) - start)) s"
+		result "$ver: NDVM boot tests completed" $rc
+	fi
 done < <(scripts/kernels.sh list)
 
 [ -z "$FAILED" ] || echo "# failed:$FAILED"

@@ -20,6 +20,9 @@
 #   --dir SRC:DEST      add a directory tree (repeatable)
 #   --test SCRIPT       shorthand for --file SCRIPT:/tests/run.sh
 #   --init FILE         /init to install (default selftests/vm/init.sh)
+#   --bare              no busybox, ip, nft or /init of the test VM: only
+#                       the directories, /dev/console and what the other
+#                       options add (the NDVM image, scripts/mkndvm.sh)
 #
 # Example:
 #   selftests/vm/mkinitramfs.sh --kver 6.12 -o /tmp/smoke.cpio.gz \
@@ -44,7 +47,7 @@ die() { echo "mkinitramfs.sh: error: $*" >&2; exit 1; }
 usage() { sed -n '/^# [a-z-]*\.sh - /,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 
 KVER="" OUT="" MODROOT="" INIT="$ROOT/selftests/vm/init.sh"
-MODS="" KOS=() BINS=() FILES=() DIRS=() DEFAULTS=1
+MODS="" KOS=() BINS=() FILES=() DIRS=() DEFAULTS=1 BARE=0 INIT_SET=0
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -59,7 +62,8 @@ parse_args() {
 		--file) FILES+=("${2?}"); shift ;;
 		--dir) DIRS+=("${2?}"); shift ;;
 		--test) FILES+=("${2?}:/tests/run.sh"); shift ;;
-		--init) INIT=${2?}; shift ;;
+		--init) INIT=${2?}; INIT_SET=1; shift ;;
+		--bare) BARE=1 ;;
 		-h | --help) usage 0 ;;
 		*) echo "mkinitramfs.sh: unknown option '$1'" >&2; usage 2 >&2 ;;
 		esac
@@ -119,6 +123,13 @@ host_bin() {
 		[ -x "$d/$1" ] && { echo "$d/$1"; return 0; }
 	done
 	die "host binary '$1' not found (run scripts/deps.sh)"
+}
+
+add_bare() {
+	mkdir -p "$STAGE"/{proc,sys,dev,media}
+	[ "$(id -u)" = 0 ] && mknod -m 600 "$STAGE/dev/console" c 5 1
+	[ "$INIT_SET" = 1 ] && install -m 755 "$INIT" "$STAGE/init"
+	return 0
 }
 
 add_base() {
@@ -229,7 +240,7 @@ main() {
 	resolve_kernel
 	STAGE=$(mktemp -d "${TMPDIR:-/tmp}/ndvmfw-initramfs.XXXXXX")
 	trap 'rm -rf "$STAGE"' EXIT
-	add_base
+	if [ "$BARE" = 1 ]; then add_bare; else add_base; fi
 	add_modules
 	add_extras
 	pack
