@@ -4,7 +4,11 @@
  * users who know nft and as the test oracle. One inet table with the
  * filter hooks ndvmfw uses (input, forward, output), the policy as the
  * chain policy and the rules in the same order; masquerade rules in a nat
- * chain at postrouting. A rule that names address
+ * chain at postrouting. Then one bridge table with a forward chain for
+ * what a bridge forwards from port to port, where non-IP frames pass, as
+ * in ndvmfw; nftables cannot reject there (nft_reject_bridge only works
+ * at prerouting and input), so reject rules become drop rules, marked with
+ * a comment line. A rule that names address
  * sets becomes one nft rule per address family (nft sets are typed); a
  * rule that needs several nft statements of one kind (icmp types with and
  * without codes, reject of TCP and the rest) becomes consecutive nft rules
@@ -20,10 +24,11 @@
 #include "fwctl.h"
 #include "parse.h"
 
-enum fw_chain { FW_INPUT, FW_FORWARD, FW_OUTPUT, FW_POSTROUTING };
+enum fw_chain { FW_INPUT, FW_FORWARD, FW_OUTPUT, FW_POSTROUTING,
+		FW_BRIDGE_FORWARD };
 
 static const char *const fw_chain_names[] = { "input", "forward", "output",
-					      "postrouting" };
+					      "postrouting", "forward" };
 
 /* The pieces of one nft rule, each already formatted. */
 struct fw_nft_rule {
@@ -31,6 +36,7 @@ struct fw_nft_rule {
 	char icmp[1024];
 	char verdict[128];
 	u32 idx;		/* the ndvmfw rule, 0-based */
+	bool bridge;		/* in the bridge table */
 };
 
 static void fw_cat(char *buf, size_t len, const char *fmt, ...)
@@ -187,6 +193,12 @@ static void fw_emit_verdict(FILE *f, const struct fw_nft_rule *n,
 		fw_emit(f, n, "", n->verdict);
 		return;
 	}
+	if (n->bridge) {
+		fprintf(f, "\t\t# rule %u rejects: nft cannot reject here, it drops\n",
+			n->idx + 1);
+		fw_emit(f, n, "", n->verdict);
+		return;
+	}
 	if (r->proto == 6) {
 		fw_emit(f, n, "", "reject with tcp reset");
 		return;
@@ -251,6 +263,7 @@ static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 	    (r->oif.mode != NDVMFW_IFACE_NONE && chain == FW_INPUT))
 		return;	/* no such interface at this hook: never matches */
 	n.idx = idx;
+	n.bridge = chain == FW_BRIDGE_FORWARD;
 	snprintf(n.verdict, sizeof(n.verdict), "%s%s",
 		 r->flags & NDVMFW_RULE_F_LOG ? "log prefix \"ndvmfw: \" " : "",
 		 r->verdict == NDVMFW_MASQUERADE ? "masquerade" :
@@ -263,7 +276,10 @@ static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 		n.match[0] = 0;
 		fw_iface(n.match, sizeof(n.match), "iif", &r->iif);
 		fw_iface(n.match, sizeof(n.match), "oif", &r->oif);
-		if (split)
+		if (split && n.bridge)
+			fw_cat(n.match, sizeof(n.match), "meta protocol %s ",
+			       family == NFPROTO_IPV4 ? "ip" : "ip6");
+		else if (split)
 			fw_cat(n.match, sizeof(n.match), "meta nfproto %s ",
 			       family == NFPROTO_IPV4 ? "ipv4" : "ipv6");
 		if (r->proto != NDVMFW_PROTO_ANY)
@@ -309,7 +325,14 @@ static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 			fw_translate_rule(f, rs, i, FW_POSTROUTING);
 		fprintf(f, "\t}\n");
 	}
-	fprintf(f, "}\n");
+	fprintf(f, "}\n\ntable bridge ndvmfw {\n");
+	fw_print_sets(f, rs);
+	fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy %s;\n",
+		fw_verdict_name(rs->policy));
+	fprintf(f, "\t\tmeta protocol != { ip, ip6 } accept\n");
+	for (i = 0; i < rs->nrules; i++)
+		fw_translate_rule(f, rs, i, FW_BRIDGE_FORWARD);
+	fprintf(f, "\t}\n}\n");
 }
 
 int fw_cmd_translate(int argc, char *argv[])

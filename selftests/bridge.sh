@@ -7,6 +7,9 @@
 # lying headers, which no IP layer checked, are dropped and counted;
 # fragments are reassembled before they are judged; ports are found behind
 # IPv6 extension headers; VLAN tags follow the same policy as when routed.
+# Last, nftables loaded with "fwctl translate" of the rules decides the
+# bridged flows alike, in its bridge table (where it can only drop what
+# ndvmfw rejects).
 # (A priority-tagged frame, VID 0, that crosses the bridge while
 # nf_conntrack_bridge is active did not arrive here although the rules
 # accept it; without bridge conntrack it does. Not tested until that is
@@ -57,7 +60,7 @@ check "the NDVM itself, as br0: ping" ping_from g1 10.0.0.1
 bad=$(status_field malformed-packets)
 ext=$(status_field exthdr-packets)
 vlan=$(status_field vlan-packets)
-recv_begin up
+recv_begin up 20000 99
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 1 --dport 7
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 2 --dport 7 --bad ihl
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 3 --dport 7 --bad totlen
@@ -73,6 +76,7 @@ pkt g1 up:eth0 -s fd00:b::5 -d fd00:b::2 -i 12 --dport 7 --ext dst --ext dst \
 	--ext dst --ext dst --ext dst --ext dst --ext dst --ext dst --ext dst
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 14 --dport 7 --vlan 6
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 15 --dport 7 --vlan 0 --vlan 6
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 99 --sport 40099 --dport 7
 recv_end
 check "well-formed udp :7 bridged" got 1
 check_not "ihl 4: dropped" got 2
@@ -94,4 +98,17 @@ check_not "VID 6, no VLAN device: dropped" got 14
 check_not "VID 0 then 6: dropped" got 15
 check "... both counted ($vlan -> $(status_field vlan-packets))" \
 	counter_moved vlan-packets "$vlan" 2
+
+mod_unload
+check "nft loads the translation" \
+	sh -c "$FWCTL translate '$R' >/tmp/bridge.nft && nft -f /tmp/bridge.nft"
+check "nft: v4 guest -> uplink tcp :80 across the bridge" probe g1 tcp 10.0.0.2 80
+check "nft: v6 guest -> uplink tcp :80 across the bridge" probe g1 tcp fd00:b::2 80
+check_not "nft: v4 uplink -> guest tcp :80 unsolicited: dropped" \
+	probe up tcp 10.0.0.5 80
+probe g1 tcp 10.0.0.2 81
+check "nft: the reject rule drops on the bridge (fwnet rc 1, got $?)" [ $? -eq 1 ]
+check "nft: bridge table counters, rule 3 like ndvmfw's" \
+	sh -c "nft list table bridge ndvmfw | grep 'comment \"rule 3\"' | grep -q -v 'packets 0 '"
+nft_clean
 exit $ret

@@ -28,7 +28,6 @@ for a in $(cat /proc/cmdline); do
 done
 
 cleanup() {
-	nft delete table inet ndvmfw 2>/dev/null
 	ndvm_cleanup
 }
 
@@ -121,7 +120,7 @@ one() {
 	nft -f $D/nft || return 1
 	run nft
 	nft_counts >$D/nft.cnt
-	nft delete table inet ndvmfw
+	nft_clean
 	pkts=$((pkts + $(cat $D/g1.pkts $D/g2.pkts | grep -c .)))
 	delivered=$((delivered + $(grep -c . $D/ndvmfw.got)))
 	counted=$((counted + $(awk '{ n += $2 } END { print n + 0 }' $D/ndvmfw.cnt)))

@@ -174,7 +174,15 @@ bridge_setup() {
 	mod_load "$@"
 }
 
+# nft_clean: remove what "fwctl translate" output loaded into nftables
+nft_clean() {
+	nft delete table inet ndvmfw 2>/dev/null
+	nft delete table bridge ndvmfw 2>/dev/null
+	return 0
+}
+
 ndvm_cleanup() {
+	nft_clean
 	topology_down
 	mod_unload
 }
@@ -261,10 +269,13 @@ pkt() {
 	guest "$_ns" fwpkt send eth0 "$_mac" "$@"
 }
 
-# recv_begin NS [MS]: record for MS ms (default 2500) which marked packets
-# NS receives; recv_end waits for the result, got ID asks it.
+# recv_begin NS [MS [END]]: record for MS ms (default 2500) which marked
+# packets NS receives, or until packet END arrives (send it last, an
+# allowed one: a long series then needs no fixed window that a loaded
+# machine could overrun; END itself is not reported);
+# recv_end waits for the result, got ID asks it.
 recv_begin() {
-	guest "$1" fwpkt recv -t "${2:-2500}" >/tmp/recv.out &
+	guest "$1" fwpkt recv -t "${2:-2500}" ${3:+-u "$3"} >/tmp/recv.out &
 	_recv_pid=$!
 	for _i in 1 2 3 4 5 6 7 8 9 10; do
 		grep -q ready /tmp/recv.out 2>/dev/null && return 0

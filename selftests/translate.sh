@@ -6,7 +6,6 @@
 . /tests/lib.sh
 
 cleanup() {
-	nft delete table inet ndvmfw 2>/dev/null
 	ndvm_cleanup
 }
 
@@ -68,6 +67,8 @@ flows >/tmp/flows.ndvmfw
 mod_unload
 check "translate" sh -c "$FWCTL translate $R >/tmp/translate.nft"
 check "nft loads the translation" nft -f /tmp/translate.nft
+check "... an inet and a bridge table" \
+	sh -c "nft list table inet ndvmfw && nft list table bridge ndvmfw"
 flows >/tmp/flows.nft
 sed 's/^/#   /' /tmp/flows.ndvmfw
 check "some flows pass, some are dropped, some refused" \

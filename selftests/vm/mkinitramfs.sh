@@ -41,7 +41,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEFAULT_MODS="crc32c_generic veth dummy nf_tables nf_conntrack nf_defrag_ipv4
 nf_defrag_ipv6 nf_nat nft_ct nft_chain_nat nft_nat nft_masq nft_reject_inet
 nft_limit nft_log nf_log_syslog nft_fib_inet nfnetlink_log bridge
-br_netfilter nf_conntrack_bridge nf_conntrack_netlink 8021q pktgen"
+br_netfilter nf_conntrack_bridge nf_conntrack_netlink nft_meta_bridge 8021q pktgen"
 
 die() { echo "mkinitramfs.sh: error: $*" >&2; exit 1; }
 usage() { sed -n '/^# [a-z-]*\.sh - /,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
