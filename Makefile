@@ -8,6 +8,9 @@
 #   make ndvm       the userspace-less NDVM image (build/ndvm/VER/)
 #   make demo       boot the NDVM image in QEMU with a guest and an uplink,
 #                   sealed with rules/demo.rules, and drive flows through it
+#   make bench-native  classifier lookup speed against DPDK rte_acl and a
+#                   linear scan on ClassBench-like rule sets (bench/native.c);
+#                   BENCH_SIZES=100 for a quick run
 #
 # KDIR selects the kernel to build the module for; by default the running
 # kernel's build tree, else the Debian 6.1 headers "make deps" installs.
@@ -64,4 +67,30 @@ clean:
 	rm -f ctl/fwctl
 	rm -rf build
 
-.PHONY: all module fwctl deps check check-long ndvm demo clean
+# bench/gen writes the rule sets and traces, bench/native times the engines.
+BENCH_SIZES ?= 100 1000 10000 100000
+BENCH_PACKETS ?= 100000
+BENCH_SEED ?= 1
+BENCH_DIR := build/bench
+BENCH_SRCS := bench/native.c ctl/parse.c kmod/classify.c kmod/ruleset.c
+
+$(BENCH_DIR)/gen: bench/gen.c kmod/env.h
+	@mkdir -p $(BENCH_DIR)
+	$(CC) $(USER_CFLAGS) -o $@ bench/gen.c
+
+$(BENCH_DIR)/native: $(BENCH_SRCS) $(FWCTL_HDRS)
+	@pkg-config --exists libdpdk || { apt-get update -qq && \
+		apt-get install -y --no-install-recommends dpdk-dev; }
+	@mkdir -p $(BENCH_DIR)
+	$(CC) $(USER_CFLAGS) $$(pkg-config --cflags libdpdk) -o $@ \
+		$(BENCH_SRCS) -lnettle $$(pkg-config --libs libdpdk)
+
+bench-native: $(BENCH_DIR)/gen $(BENCH_DIR)/native
+	@echo "bench/gen: acl fw ipc x $(BENCH_SIZES) rules, seed $(BENCH_SEED), $(BENCH_PACKETS) packets"
+	@for p in acl fw ipc; do for n in $(BENCH_SIZES); do \
+		$(BENCH_DIR)/gen -p $$p -n $$n -s $(BENCH_SEED) \
+			-t $(BENCH_PACKETS) -o $(BENCH_DIR)/$$p-$$n || exit 1; \
+	done; done
+	$(BENCH_DIR)/native $(BENCH_DIR) $(BENCH_SIZES)
+
+.PHONY: all module fwctl deps check check-long ndvm demo clean bench-native
