@@ -5,7 +5,8 @@
  *  1. mount /proc, /sys and /dev (devtmpfs);
  *  2. load the modules listed in /lib/ndvmfw/modules with finit_module(),
  *     ndvmfw.ko before any NIC driver, passing "MODULE.param=value" from
- *     the kernel command line as modprobe would;
+ *     the kernel command line as modprobe would, and delete each file
+ *     from the initramfs once loaded;
  *  3. mount the rules medium read-only: ndvm.medium=DEV (default /dev/vda,
  *     then /dev/xvda), squashfs, iso9660 or ext4, waiting up to
  *     ndvm.wait=SECONDS (default 10) for it to appear;
@@ -185,12 +186,18 @@ static int fw_boot_insmod(const struct fw_boot *b, const char *path)
 		return fw_fail("module %s: %s", path, strerror(errno));
 	ret = syscall(SYS_finit_module, fd, params, 0);
 	close(fd);
-	if (!ret || errno == EEXIST)
-		return 0;
 	/* a driver for absent hardware, e.g. xen-netfront outside Xen */
-	if ((errno == ENODEV || errno == ENXIO) && strcmp(name, "ndvmfw"))
-		return 0;
-	return fw_fail("module %s: %s", name, strerror(errno));
+	if (ret && (errno == ENODEV || errno == ENXIO) && strcmp(name, "ndvmfw"))
+		ret = 0;
+	if (ret && errno != EEXIST)
+		return fw_fail("module %s: %s", name, strerror(errno));
+	/*
+	 * The initramfs is RAM: as PID 1, free the file once the kernel has
+	 * its own copy, which lowers the memory an NDVM needs to boot.
+	 */
+	if (getpid() == 1)
+		unlink(path);
+	return 0;
 }
 
 static int fw_boot_modules(const struct fw_boot *b)

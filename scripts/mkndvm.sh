@@ -67,6 +67,9 @@ if [ -z "$KO" ]; then
 	KO=$OUT/kmod/kmod/ndvmfw.ko
 fi
 [ -f "$KO" ] || die "no module $KO"
+# as Debian ships its own modules: without debug information
+strip --strip-debug -o "$OUT/ndvmfw.ko" "$KO"
+KO=$OUT/ndvmfw.ko
 
 make -s fwctl
 strip -o "$OUT/fwctl" ctl/fwctl

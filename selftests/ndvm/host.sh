@@ -67,7 +67,7 @@ ndvm_boot() {
 		-device "virtio-net-pci,netdev=g,mac=52:54:00:12:00:01,addr=0x5" \
 		-netdev "tap,id=u,ifname=$TAP_U,script=no,downscript=no" \
 		-device "virtio-net-pci,netdev=u,mac=52:54:00:12:00:02,addr=0x6" \
-		2>"$log.qemu" &
+		</dev/null >"$log.qemu" 2>&1 &
 	NDVM_QEMU_PID=$!
 	# move the taps only once QEMU holds them (tun's fdinfo names them)
 	for i in $(seq 100); do
