@@ -269,13 +269,14 @@ pkt() {
 	guest "$_ns" fwpkt send eth0 "$_mac" "$@"
 }
 
-# recv_begin NS [MS [END]]: record for MS ms (default 2500) which marked
-# packets NS receives, or until packet END arrives (send it last, an
-# allowed one: a long series then needs no fixed window that a loaded
-# machine could overrun; END itself is not reported);
-# recv_end waits for the result, got ID asks it.
+# recv_begin NS [MS [END]]: record which marked packets NS receives until
+# recv_end (2 s after it is called: neighbour discovery may still hold the
+# first packet), at most MS ms (default 60000), or until packet END
+# arrives (not reported; send it last, an allowed one). No fixed window: a
+# loaded machine sends slowly, and a window that closed before the last
+# packet would lose it. got ID asks.
 recv_begin() {
-	guest "$1" fwpkt recv -t "${2:-2500}" ${3:+-u "$3"} >/tmp/recv.out &
+	guest "$1" fwpkt recv -t "${2:-60000}" ${3:+-u "$3"} >/tmp/recv.out &
 	_recv_pid=$!
 	for _i in 1 2 3 4 5 6 7 8 9 10; do
 		grep -q ready /tmp/recv.out 2>/dev/null && return 0
@@ -284,6 +285,8 @@ recv_begin() {
 }
 
 recv_end() {
+	sleep 2
+	kill "$_recv_pid" 2>/dev/null
 	wait "$_recv_pid"
 	log "received: $(sed -n 's/^id //p' /tmp/recv.out | tr '\n' ' ')"
 }
