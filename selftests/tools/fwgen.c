@@ -6,8 +6,7 @@
  *   fwgen SEED NPACKETS DIR
  *
  * writes, all determined by SEED:
- *   DIR/rules      a rule set over the whole grammar: filter rules with
- *                  every clause and log, masquerade rules
+ *   DIR/rules      a rule set over the whole filter grammar
  *   DIR/g1.pkts    fwpkt batch lines sent by guest 1 (in vif1.0)
  *   DIR/g2.pkts    ... by guest 2 (in vif2.0)
  *   DIR/bad.pkts   malformed packets, sent by guest 1 after the others
@@ -111,23 +110,6 @@ static void addrs(FILE *f, int *fam)
 	fprintf(f, "%s", want == 1 ? PICK(v4) : PICK(v6));
 }
 
-/* A NAT rule: the uplink side sees the NDVM's address instead. */
-static void gen_masquerade(FILE *f)
-{
-	int fam = 0;
-
-	fprintf(f, "masquerade out uplink0");
-	if (pct(30)) {
-		fam = pct(50) ? 1 : 2;
-		fprintf(f, " family %s", fam == 1 ? "ip" : "ip6");
-	}
-	if (pct(50)) {
-		fprintf(f, " from ");
-		addrs(f, &fam);
-	}
-	fprintf(f, "\n");
-}
-
 static void gen_rules(FILE *f)
 {
 	static const char *const verdicts[] = { "accept", "accept", "accept",
@@ -198,11 +180,7 @@ static void gen_rules(FILE *f)
 				proto == 1 ? PICK(icmp4) : PICK(icmp6));
 		if (pct(20))
 			fprintf(f, " state %s", PICK(states));
-		if (pct(10))
-			fprintf(f, " log");
 		fprintf(f, "\n");
-		if (pct(8))
-			gen_masquerade(f);
 	}
 }
 
