@@ -276,7 +276,10 @@ pkt() {
 # loaded machine sends slowly, and a window that closed before the last
 # packet would lose it. got ID asks.
 recv_begin() {
-	guest "$1" fwpkt recv -t "${2:-60000}" ${3:+-u "$3"} >/tmp/recv.out &
+	# not through guest(): the background process must be fwpkt itself
+	# (ip netns exec execs it), for recv_end to stop it
+	$IP netns exec "$1" fwpkt recv -t "${2:-60000}" ${3:+-u "$3"} \
+		>/tmp/recv.out &
 	_recv_pid=$!
 	for _i in 1 2 3 4 5 6 7 8 9 10; do
 		grep -q ready /tmp/recv.out 2>/dev/null && return 0
