@@ -201,8 +201,8 @@ static void gen_packet(FILE *f, int id, int g2, int bad)
 	int six = pct(50), proto, r = rnd(100);
 
 	proto = r < 35 ? 6 : r < 70 ? 17 : r < 90 ? (six ? 58 : 1) : 47;
-	if (bad)	/* ICMP cut to 2 bytes: nft would still see a type */
-		proto = r < 40 ? 6 : r < 80 ? 17 : (six ? 58 : 1);
+	if (bad)	/* ICMP cut to 2 bytes: selftests/malformed.sh */
+		proto = pct(50) ? 6 : 17;
 	fprintf(f, "-i %d -s %s -d %s -p %d", id,
 		six ? (g2 ? PICK(s6b) : PICK(s6a)) :
 		      (g2 ? PICK(s4b) : PICK(s4a)),
