@@ -92,14 +92,14 @@ guest() {
 	$IP netns exec "$_ns" "$@"
 }
 
-# veth_ns HOSTIF NS ADDR4 HOSTADDR4 ADDR6 HOSTADDR6
-# No duplicate address detection: under TCG it keeps link-local addresses
+# veth_ns HOSTIF NS ADDR4 HOSTADDR4 ADDR6 HOSTADDR6 [MAC]
+# (MAC: the namespace end's address). No duplicate address detection: under TCG it keeps link-local addresses
 # tentative long enough for the first IPv6 probe of a test to time out.
 veth_ns() {
 	$IP netns add "$2"
 	$IP netns exec "$2" sh -c \
 		'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'
-	$IP link add "$1" type veth peer name eth0 netns "$2"
+	$IP link add "$1" type veth peer name eth0 ${7:+address "$7"} netns "$2"
 	$IP addr add "$4/24" dev "$1"
 	$IP addr add "$6/64" dev "$1" nodad
 	$IP link set "$1" up
@@ -154,7 +154,7 @@ bridge_up() {
 		$IP netns add "$2"
 		$IP netns exec "$2" sh -c \
 			'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'
-		$IP link add "$1" type veth peer name eth0 netns "$2"
+		$IP link add "$1" type veth peer name eth0 ${7:+address "$7"} netns "$2"
 		$IP link set "$1" master br0 up
 		$IP -n "$2" link set lo up
 		$IP -n "$2" addr add "10.0.0.$3/24" dev eth0
@@ -178,6 +178,7 @@ bridge_setup() {
 nft_clean() {
 	nft delete table inet ndvmfw 2>/dev/null
 	nft delete table bridge ndvmfw 2>/dev/null
+	nft delete table netdev ndvmfw 2>/dev/null
 	return 0
 }
 
@@ -281,8 +282,11 @@ recv_begin() {
 	$IP netns exec "$1" fwpkt recv -t "${2:-60000}" ${3:+-u "$3"} \
 		>/tmp/recv.out &
 	_recv_pid=$!
-	for _i in 1 2 3 4 5 6 7 8 9 10; do
-		grep -q ready /tmp/recv.out 2>/dev/null && return 0
+	# not a fixed wait: a loaded machine may take seconds to start it
+	_i=0
+	until grep -q ready /tmp/recv.out 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 300 ] || { fail "the receiver did not start"; return 1; }
 		sleep 0.1
 	done
 }

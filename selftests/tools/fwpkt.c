@@ -25,6 +25,10 @@
  *                                packet, TCP data offset 4, or the upper-
  *                                layer header cut to 2 bytes
  *     --flags N                  TCP flags (default 2, SYN)
+ *     --smac MAC                 Ethernet source (default IFACE's)
+ *     --arp                      an ARP request for DST from SRC (IPv4)
+ *                                instead; its sender MAC is the Ethernet
+ *                                source unless --arp-sha MAC
  *     -n, --count N              send N times (default 1)
  *
  *   fwpkt batch IFACE DSTMAC FILE
@@ -34,7 +38,9 @@
  *       print "id N" for every marked packet this namespace receives
  *       (after reassembly) over raw sockets, or with -l every marked frame
  *       IFACE sees, whoever it is for; for MS ms (default 1000), or until
- *       ID arrived (then 100 ms more)
+ *       ID arrived (then 100 ms more); the sockets get a receive buffer
+ *       big enough for any test burst, and "drops N" on stderr tells
+ *       that the kernel dropped N frames for the packet socket anyway
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -67,6 +73,8 @@ struct pkt {
 	int next;
 	int frag, overlap, flags;
 	const char *bad;
+	int has_smac, arp, has_sha;
+	uint8_t smac[6], sha[6];
 };
 
 static void put16(uint8_t *p, unsigned int v)
@@ -173,13 +181,13 @@ static int xmit(const struct pkt *p, const uint8_t *l3, size_t len)
 	int i;
 
 	memcpy(f, dst_mac, 6);
-	memcpy(f + 6, src_mac, 6);
+	memcpy(f + 6, p->has_smac ? p->smac : src_mac, 6);
 	for (i = 0; i < p->nvlan; i++) {
 		put16(f + o, 0x8100);
 		put16(f + o + 2, p->vid[i]);
 		o += 4;
 	}
-	put16(f + o, p->v6 ? 0x86dd : 0x0800);
+	put16(f + o, p->arp ? 0x0806 : p->v6 ? 0x86dd : 0x0800);
 	o += 2;
 	if (o + len > sizeof(f))
 		return -1;
@@ -290,12 +298,26 @@ static int send_v6(const struct pkt *p, const uint8_t *l4, size_t l4len,
 	return xmit(p, b, o);
 }
 
+/* An ARP request: who has DST, tell SRC. */
+static int send_arp(const struct pkt *p)
+{
+	uint8_t a[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+	memcpy(a + 8, p->has_sha ? p->sha : p->has_smac ? p->smac : src_mac,
+	       6);
+	memcpy(a + 14, p->src, 4);
+	memcpy(a + 24, p->dst, 4);
+	return xmit(p, a, sizeof(a));
+}
+
 static int send_one(struct pkt *p)
 {
 	uint8_t l4[9216];
 	size_t n, total, ext = p->next * 8;
 	int dport = p->dport, ret = 0;
 
+	if (p->arp)
+		return send_arp(p);
 	if (p->overlap) {
 		struct pkt q = *p;
 
@@ -362,7 +384,9 @@ static int parse_pkt(int argc, char *argv[], struct pkt *p, int nargs)
 		{ "vlan", 1, NULL, 'v' }, { "ext", 1, NULL, 'e' },
 		{ "frag", 1, NULL, 'f' }, { "overlap", 1, NULL, 'o' },
 		{ "bad", 1, NULL, 'b' }, { "count", 1, NULL, 'n' },
-		{ "flags", 1, NULL, 'F' }, { NULL, 0, NULL, 0 }
+		{ "flags", 1, NULL, 'F' }, { "smac", 1, NULL, 'M' },
+		{ "arp", 0, NULL, 'A' }, { "arp-sha", 1, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
 	};
 	const char *src = NULL, *dst = NULL;
 	int c;
@@ -386,6 +410,17 @@ static int parse_pkt(int argc, char *argv[], struct pkt *p, int nargs)
 		case 'o': p->overlap = atoi(optarg); break;
 		case 'b': p->bad = strdup(optarg); break;
 		case 'F': p->flags = strtol(optarg, NULL, 0); break;
+		case 'A': p->arp = 1; break;
+		case 'M':
+			if (parse_mac(optarg, p->smac))
+				return 2;
+			p->has_smac = 1;
+			break;
+		case 'H':
+			if (parse_mac(optarg, p->sha))
+				return 2;
+			p->has_sha = 1;
+			break;
 		case 'v':
 			if (p->nvlan == MAX_VLAN)
 				return 2;
@@ -413,6 +448,8 @@ static int parse_pkt(int argc, char *argv[], struct pkt *p, int nargs)
 	}
 	if (p->type < 0)
 		p->type = p->v6 ? 128 : 8;
+	if (p->arp && p->v6)
+		return 2;
 	return 0;
 }
 
@@ -521,6 +558,9 @@ static int cmd_recv(int argc, char *argv[])
 	long end, ms = 1000, until = -1;
 	const char *link = NULL;
 	struct pollfd pfd[6];
+	int rcvbuf = 64 << 20;
+	struct tpacket_stats st;
+	socklen_t stlen;
 	uint8_t buf[65536];
 	const uint8_t *m;
 	unsigned int id;
@@ -558,6 +598,15 @@ static int cmd_recv(int argc, char *argv[])
 			perror("fwpkt: socket");
 			return 2;
 		}
+		/*
+		 * The default receive buffer (rmem_default, ~200 KiB) holds
+		 * only a few hundred frames: a test burst that arrives while
+		 * this process is not scheduled (QEMU TCG) would overflow it,
+		 * and the lost frames would look like the firewall's doing.
+		 */
+		if (setsockopt(pfd[i].fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+			       sizeof(rcvbuf)))
+			perror("fwpkt: SO_RCVBUFFORCE");
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
@@ -583,6 +632,10 @@ static int cmd_recv(int argc, char *argv[])
 			printf("id %u\n", id);
 		}
 	}
+	stlen = sizeof(st);
+	if (link && !getsockopt(pfd[0].fd, SOL_PACKET, PACKET_STATISTICS, &st,
+				&stlen) && st.tp_drops)
+		fprintf(stderr, "drops %u\n", st.tp_drops);
 	return 0;
 }
 
