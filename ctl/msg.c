@@ -21,7 +21,8 @@ static size_t fw_load_size(const struct ndvmfw_ruleset *rs)
 {
 	return 4096 + (size_t)rs->nsets * 64 + (size_t)rs->nelems * 40 +
 	       (size_t)rs->nrules * 256 + (size_t)rs->nports * 24 +
-	       (size_t)rs->nicmp * 24 + (size_t)rs->nelems / 1000 * 64;
+	       (size_t)rs->nicmp * 24 + (size_t)rs->nifrules * 96 +
+	       (size_t)rs->nelems / 1000 * 64;
 }
 
 static void fw_put_set_head(struct nlmsghdr *nlh, u32 id,
@@ -128,6 +129,22 @@ static void fw_put_rule(struct nlmsghdr *nlh, const struct ndvmfw_ruleset *rs,
 	mnl_attr_nest_end(nlh, nest);
 }
 
+static void fw_put_ifrule(struct nlmsghdr *nlh, const struct ndvmfw_ifrule *f)
+{
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start(nlh, NDVMFW_A_IFRULE);
+	mnl_attr_put_u8(nlh, NDVMFW_IFRULE_A_KIND, f->kind);
+	fw_put_iface(nlh, NDVMFW_IFRULE_A_IFACE, &f->iface);
+	if (f->kind == NDVMFW_IFRULE_BIND)
+		mnl_attr_put(nlh, NDVMFW_IFRULE_A_MAC, sizeof(f->mac), f->mac);
+	if (f->set != NDVMFW_SET_NONE)
+		mnl_attr_put_u32(nlh, NDVMFW_IFRULE_A_SET, f->set);
+	if (f->bridge[0])
+		mnl_attr_put_strz(nlh, NDVMFW_IFRULE_A_BRIDGE, f->bridge);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 /**
  * fw_encode_load - build one NDVMFW_CMD_LOAD request for a whole rule set
  * @n: the socket, for the family id
@@ -154,6 +171,8 @@ struct nlmsghdr *fw_encode_load(struct fw_nl *n,
 		fw_put_set(nlh, rs, i);
 	for (i = 0; i < rs->nrules; i++)
 		fw_put_rule(nlh, rs, &rs->rules[i]);
+	for (i = 0; i < rs->nifrules; i++)
+		fw_put_ifrule(nlh, &rs->ifrules[i]);
 	return nlh;
 }
 
@@ -288,17 +307,12 @@ static const void *fw_get(const struct nlattr *a, enum mnl_attr_data_type t)
 	return mnl_attr_validate(a, t) ? NULL : mnl_attr_get_payload(a);
 }
 
-static int fw_dump_elem(struct fw_dump *d, const struct nlattr *nest)
+/* An NDVMFW_SET_A_ELEM / NDVMFW_LINK_A_ELEM nest. */
+static int fw_parse_elem(const struct nlattr *nest, struct ndvmfw_elem *e)
 {
-	struct ndvmfw_ruleset *rs = &d->rs;
-	struct ndvmfw_elem *e;
 	const struct nlattr *a;
 	int len;
 
-	if (fw_room((void **)&rs->elems, &d->cap_elems, rs->nelems,
-		    sizeof(*rs->elems)))
-		return -ENOMEM;
-	e = &rs->elems[rs->nelems];
 	memset(e, 0, sizeof(*e));
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
@@ -316,10 +330,21 @@ static int fw_dump_elem(struct fw_dump *d, const struct nlattr *nest)
 			break;
 		}
 	}
-	if (!e->family)
-		return -EBADMSG;
-	rs->nelems++;
-	return 0;
+	return e->family ? 0 : -EBADMSG;
+}
+
+static int fw_dump_elem(struct fw_dump *d, const struct nlattr *nest)
+{
+	struct ndvmfw_ruleset *rs = &d->rs;
+	int ret;
+
+	if (fw_room((void **)&rs->elems, &d->cap_elems, rs->nelems,
+		    sizeof(*rs->elems)))
+		return -ENOMEM;
+	ret = fw_parse_elem(nest, &rs->elems[rs->nelems]);
+	if (!ret)
+		rs->nelems++;
+	return ret;
 }
 
 static int fw_dump_set(struct fw_dump *d, const struct nlattr *nest)
@@ -508,6 +533,52 @@ static int fw_dump_rule(struct fw_dump *d, const struct nlattr *nest)
 	return 0;
 }
 
+static int fw_dump_ifrule(struct fw_dump *d, const struct nlattr *nest)
+{
+	struct ndvmfw_ruleset *rs = &d->rs;
+	struct ndvmfw_ifrule *f;
+	const struct nlattr *a;
+	int ret;
+
+	if (fw_room((void **)&rs->ifrules, &d->cap_ifrules, rs->nifrules,
+		    sizeof(*rs->ifrules)))
+		return -ENOMEM;
+	f = &rs->ifrules[rs->nifrules++];
+	memset(f, 0, sizeof(*f));
+	f->set = NDVMFW_SET_NONE;
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case NDVMFW_IFRULE_A_KIND:
+			if (!fw_get(a, MNL_TYPE_U8))
+				return -EBADMSG;
+			f->kind = mnl_attr_get_u8(a);
+			break;
+		case NDVMFW_IFRULE_A_IFACE:
+			ret = fw_dump_iface(a, &f->iface);
+			if (ret)
+				return ret;
+			break;
+		case NDVMFW_IFRULE_A_MAC:
+			if (mnl_attr_get_payload_len(a) != sizeof(f->mac))
+				return -EBADMSG;
+			memcpy(f->mac, mnl_attr_get_payload(a), sizeof(f->mac));
+			break;
+		case NDVMFW_IFRULE_A_SET:
+			if (!fw_get(a, MNL_TYPE_U32))
+				return -EBADMSG;
+			f->set = mnl_attr_get_u32(a);
+			break;
+		case NDVMFW_IFRULE_A_BRIDGE:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) ||
+			    mnl_attr_get_payload_len(a) > IFNAMSIZ)
+				return -EBADMSG;
+			strcpy(f->bridge, mnl_attr_get_str(a));
+			break;
+		}
+	}
+	return 0;
+}
+
 static int fw_dump_attr(const struct nlattr *a, void *data)
 {
 	struct fw_dump *d = data;
@@ -530,6 +601,9 @@ static int fw_dump_attr(const struct nlattr *a, void *data)
 		break;
 	case NDVMFW_A_RULE:
 		ret = fw_dump_rule(d, a);
+		break;
+	case NDVMFW_A_IFRULE:
+		ret = fw_dump_ifrule(d, a);
 		break;
 	}
 	if (ret) {
@@ -572,5 +646,138 @@ int fw_get_dump(struct fw_nl *n, struct fw_dump *d)
 		ret = -EBADMSG;
 	if (ret)
 		fw_dump_free(d);
+	return ret;
+}
+
+/* ---- NDVMFW_CMD_GET_LINKS ---- */
+
+static int fw_link_elem(struct fw_link *l, const struct nlattr *nest)
+{
+	int ret;
+
+	if (l->naddrs == FW_LINK_MAX_ADDRS)
+		return 0;
+	ret = fw_parse_elem(nest, &l->addrs[l->naddrs]);
+	if (!ret)
+		l->naddrs++;
+	return ret;
+}
+
+static int fw_link_str(const struct nlattr *a, char *dst, size_t size)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) ||
+	    mnl_attr_get_payload_len(a) > size)
+		return -EBADMSG;
+	strcpy(dst, mnl_attr_get_str(a));
+	return 0;
+}
+
+static int fw_link_attr(struct fw_link *l, const struct nlattr *a)
+{
+	int t = mnl_attr_get_type(a);
+
+	switch (t) {
+	case NDVMFW_LINK_A_NAME:
+		return fw_link_str(a, l->name, sizeof(l->name));
+	case NDVMFW_LINK_A_XEN_PATH:
+		return fw_link_str(a, l->xen_path, sizeof(l->xen_path));
+	case NDVMFW_LINK_A_BRIDGE:
+		return fw_link_str(a, l->bridge, sizeof(l->bridge));
+	case NDVMFW_LINK_A_IFINDEX:
+	case NDVMFW_LINK_A_XEN_DOMID:
+		if (!fw_get(a, MNL_TYPE_U32))
+			return -EBADMSG;
+		if (t == NDVMFW_LINK_A_IFINDEX)
+			l->ifindex = mnl_attr_get_u32(a);
+		else
+			l->xen_domid = mnl_attr_get_u32(a);
+		return 0;
+	case NDVMFW_LINK_A_IDENT:
+	case NDVMFW_LINK_A_ANTISPOOF:
+	case NDVMFW_LINK_A_HOTPLUG:
+		if (!fw_get(a, MNL_TYPE_U8))
+			return -EBADMSG;
+		if (t == NDVMFW_LINK_A_IDENT)
+			l->ident = mnl_attr_get_u8(a);
+		else if (t == NDVMFW_LINK_A_ANTISPOOF)
+			l->antispoof = mnl_attr_get_u8(a);
+		else
+			l->hotplug = mnl_attr_get_u8(a);
+		return 0;
+	case NDVMFW_LINK_A_MAC:
+		if (mnl_attr_get_payload_len(a) != sizeof(l->mac))
+			return -EBADMSG;
+		memcpy(l->mac, mnl_attr_get_payload(a), sizeof(l->mac));
+		l->has_mac = true;
+		return 0;
+	case NDVMFW_LINK_A_ELEM:
+		return fw_link_elem(l, a);
+	case NDVMFW_LINK_A_DROP_MAC:
+	case NDVMFW_LINK_A_DROP_IP:
+	case NDVMFW_LINK_A_DROP_ARP:
+	case NDVMFW_LINK_A_DROP_OTHER:
+		if (!fw_get(a, MNL_TYPE_U64))
+			return -EBADMSG;
+		l->drop[t - NDVMFW_LINK_A_DROP_MAC] = mnl_attr_get_u64(a);
+		return 0;
+	}
+	return 0;
+}
+
+struct fw_links_ctx {
+	struct fw_link *links;
+	u32 n, cap;
+};
+
+static int fw_links_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fw_links_ctx *c = data;
+	const struct nlattr *a, *b;
+	struct fw_link *l;
+	int ret;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != NDVMFW_A_LINK)
+			continue;
+		if (fw_room((void **)&c->links, &c->cap, c->n, sizeof(*l))) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		l = &c->links[c->n++];
+		memset(l, 0, sizeof(*l));
+		mnl_attr_for_each_nested(b, a) {
+			ret = fw_link_attr(l, b);
+			if (ret) {
+				errno = -ret;
+				return MNL_CB_ERROR;
+			}
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/**
+ * fw_get_links - fetch the interfaces the module reports
+ * @n: an open socket
+ * @links: set to a malloc'd array (NULL if none)
+ * @nlinks: its length
+ *
+ * Return: 0 or a negative errno.
+ */
+int fw_get_links(struct fw_nl *n, struct fw_link **links, u32 *nlinks)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct fw_links_ctx c = { 0 };
+	int ret;
+
+	ret = fw_nl_talk(n, fw_nl_put(n, buf, NDVMFW_CMD_GET_LINKS,
+				      NLM_F_DUMP), fw_links_cb, &c);
+	if (ret) {
+		free(c.links);
+		c.links = NULL;
+		c.n = 0;
+	}
+	*links = c.links;
+	*nlinks = c.n;
 	return ret;
 }

@@ -11,7 +11,7 @@ struct fw_dump {
 	u64 *bytes;
 	u64 generation;
 	bool loaded;
-	u32 cap_sets, cap_elems, cap_rules, cap_ports, cap_icmp;
+	u32 cap_sets, cap_elems, cap_rules, cap_ports, cap_icmp, cap_ifrules;
 	u32 cap_packets, cap_bytes;
 };
 
@@ -36,10 +36,30 @@ struct fw_status {
 	u64 cls_nodes, cls_bytes;
 };
 
+/* One interface of NDVMFW_CMD_GET_LINKS. */
+#define FW_LINK_MAX_ADDRS 64
+
+struct fw_link {
+	char name[IFNAMSIZ];
+	u32 ifindex;
+	char xen_path[256];
+	u32 xen_domid;
+	u8 ident;		/* enum ndvmfw_ident_source */
+	bool has_mac;
+	u8 mac[6];
+	u32 naddrs;
+	struct ndvmfw_elem addrs[FW_LINK_MAX_ADDRS];
+	u8 antispoof;
+	u8 hotplug;		/* enum ndvmfw_hotplug_state */
+	char bridge[IFNAMSIZ];
+	u64 drop[4];		/* mac, ip, arp, other */
+};
+
 struct nlmsghdr *fw_encode_load(struct fw_nl *n,
 				const struct ndvmfw_ruleset *rs, u32 flags);
 int fw_get_status(struct fw_nl *n, struct fw_status *st);
 int fw_get_dump(struct fw_nl *n, struct fw_dump *d);
 void fw_dump_free(struct fw_dump *d);
+int fw_get_links(struct fw_nl *n, struct fw_link **links, u32 *nlinks);
 
 #endif /* _FWCTL_MSG_H */

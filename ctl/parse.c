@@ -213,7 +213,7 @@ struct fw_parser {
 	struct fw_rules *out;
 	bool have_policy;
 	u32 cap_sets, cap_set_line, cap_elems, cap_rules, cap_rule_line;
-	u32 cap_ports, cap_icmp;
+	u32 cap_ports, cap_icmp, cap_ifrules, cap_ifrule_line;
 	u32 *htab;		/* named sets: index + 1, 0 for free */
 	u32 hsize;		/* power of two */
 	u32 hcount;
@@ -513,8 +513,9 @@ static bool fw_stmt_keyword(const struct fw_tok *t)
 {
 	return t->bol && (fw_is(t, "accept") || fw_is(t, "drop") ||
 			  fw_is(t, "reject") || fw_is(t, "masquerade") ||
-			  fw_is(t, "set") ||
-			  fw_is(t, "policy"));
+			  fw_is(t, "set") || fw_is(t, "policy") ||
+			  fw_is(t, "bind") || fw_is(t, "antispoof") ||
+			  fw_is(t, "hotplug"));
 }
 
 /*
@@ -993,6 +994,137 @@ static int fw_set(struct fw_parser *p)
 	return fw_set_insert(p, set);
 }
 
+/* ---- interface statements ---- */
+
+static int fw_ifrule_add(struct fw_parser *p, const struct ndvmfw_ifrule *f,
+			 u32 line)
+{
+	struct ndvmfw_ruleset *rs = &p->out->rs;
+	struct ndvmfw_ifrule *a;
+	u32 *l;
+
+	a = fw_grow(rs->ifrules, &p->cap_ifrules, rs->nifrules, sizeof(*a));
+	if (!a)
+		return fw_oom(p);
+	rs->ifrules = a;
+	l = fw_grow(p->out->ifrule_line, &p->cap_ifrule_line, rs->nifrules,
+		    sizeof(*l));
+	if (!l)
+		return fw_oom(p);
+	p->out->ifrule_line = l;
+	a[rs->nifrules] = *f;
+	l[rs->nifrules++] = line;
+	return 0;
+}
+
+static int fw_mac(struct fw_parser *p, u8 *mac)
+{
+	const struct fw_tok *t = &p->tok;
+	unsigned int b[6];
+	char s[18], end;
+	int i;
+
+	if (t->type != FW_WORD)
+		return fw_expected(p, "MAC address");
+	if (t->len != 17)
+		return fw_fail(p, t, "bad MAC address");
+	memcpy(s, t->s, t->len);
+	s[t->len] = '\0';
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6)
+		return fw_fail(p, t, "bad MAC address");
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	if ((mac[0] & 1) || !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5]))
+		return fw_fail(p, t, "not a unicast MAC address");
+	fw_next(p);
+	return 0;
+}
+
+/* ADDR[,ADDR...] or { ADDR, ... } (an anonymous set), or @SET */
+static int fw_bind_addrs(struct fw_parser *p, u32 *set)
+{
+	struct ndvmfw_ruleset *rs = &p->out->rs;
+
+	if (p->tok.type == FW_WORD && p->tok.s[0] == '@') {
+		*set = fw_set_lookup(p, p->tok.s + 1, p->tok.len - 1);
+		if (*set == NDVMFW_SET_NONE)
+			return fw_fail(p, &p->tok, "unknown set");
+		fw_next(p);
+		return 0;
+	}
+	*set = fw_new_set(p, "", 0, p->tok.line);
+	if (*set == NDVMFW_SET_NONE)
+		return -1;
+	if (p->tok.type == FW_LBRACE) {
+		if (fw_list(p, "address", true, fw_elem_item))
+			return -1;
+	} else {
+		for (;;) {
+			if (p->tok.type != FW_WORD)
+				return fw_expected(p, "address");
+			if (fw_elem_item(p))
+				return -1;
+			fw_next(p);
+			if (p->tok.type != FW_COMMA)
+				break;
+			fw_next(p);
+		}
+	}
+	rs->sets[*set].count = rs->nelems - rs->sets[*set].first;
+	return 0;
+}
+
+static int fw_keyword(struct fw_parser *p, const char *word)
+{
+	if (p->tok.type != FW_WORD || !fw_is(&p->tok, word)) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "'%s'", word);
+		return fw_expected(p, what);
+	}
+	fw_next(p);
+	return 0;
+}
+
+/*
+ * bind IFACE mac MAC ip ADDR[,ADDR...]|{ ADDR, ... }|@SET
+ * antispoof IFACE
+ * hotplug IFACE bridge BRIDGE
+ */
+static int fw_ifrule(struct fw_parser *p, u8 kind)
+{
+	struct ndvmfw_ifrule f;
+	u32 line = p->tok.line;
+	struct ndvmfw_iface br;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.set = NDVMFW_SET_NONE;
+	fw_next(p);
+	if (fw_iface(p, &f.iface))
+		return -1;
+	switch (kind) {
+	case NDVMFW_IFRULE_BIND:
+		if (f.iface.mode != NDVMFW_IFACE_EXACT)
+			return fw_fail(p, &p->prev,
+				       "bind needs an interface name, not a pattern");
+		if (fw_keyword(p, "mac") || fw_mac(p, f.mac) ||
+		    fw_keyword(p, "ip") || fw_bind_addrs(p, &f.set))
+			return -1;
+		break;
+	case NDVMFW_IFRULE_HOTPLUG:
+		if (fw_keyword(p, "bridge") || fw_iface(p, &br))
+			return -1;
+		if (br.mode != NDVMFW_IFACE_EXACT)
+			return fw_fail(p, &p->prev,
+				       "bridge must be a name, not a pattern");
+		memcpy(f.bridge, br.name, sizeof(f.bridge));
+		break;
+	}
+	return fw_ifrule_add(p, &f, line);
+}
+
 static int fw_policy(struct fw_parser *p)
 {
 	const struct fw_tok *t = &p->tok;
@@ -1031,6 +1163,12 @@ static int fw_statement(struct fw_parser *p)
 		return fw_set(p);
 	if (fw_is(t, "policy"))
 		return fw_policy(p);
+	if (fw_is(t, "bind"))
+		return fw_ifrule(p, NDVMFW_IFRULE_BIND);
+	if (fw_is(t, "antispoof"))
+		return fw_ifrule(p, NDVMFW_IFRULE_ANTISPOOF);
+	if (fw_is(t, "hotplug"))
+		return fw_ifrule(p, NDVMFW_IFRULE_HOTPLUG);
 	return fw_fail(p, t, "unknown keyword");
 }
 
@@ -1088,6 +1226,10 @@ static int fw_check(struct fw_parser *p)
 		if (e.index < r->rs.nrules)
 			line = r->rule_line[e.index];
 		break;
+	case NDVMFW_AT_IFRULE:
+		if (e.index < r->rs.nifrules)
+			line = r->ifrule_line[e.index];
+		break;
 	}
 	if (p->errlen)
 		snprintf(p->err, p->errlen, "%s:%u:1: %s", p->name, line,
@@ -1104,6 +1246,7 @@ void fw_ruleset_free(struct ndvmfw_ruleset *rs)
 	free(rs->rules);
 	free(rs->ports);
 	free(rs->icmp);
+	free(rs->ifrules);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -1112,6 +1255,7 @@ void fw_rules_free(struct fw_rules *r)
 	fw_ruleset_free(&r->rs);
 	free(r->rule_line);
 	free(r->set_line);
+	free(r->ifrule_line);
 	memset(r, 0, sizeof(*r));
 }
 

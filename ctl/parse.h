@@ -11,6 +11,9 @@
  *           [from ADDRS [port PORTS]] [to ADDRS [port PORTS]]
  *           [icmp-type TYPE[/CODE] | { ... }] [state LIST] [log]
  *   masquerade out IFACE [from ADDRS] [family ip|ip6]
+ *   bind IFACE mac MAC ip ADDR[,ADDR...]
+ *   antispoof IFACE
+ *   hotplug IFACE bridge BRIDGE
  *
  * See rules/example.rules. Notes on details the grammar leaves open:
  * only the protocol names icmp and icmpv6 (ipv6-icmp) imply a family, a
@@ -29,6 +32,7 @@ struct fw_rules {
 	struct ndvmfw_ruleset rs;	/* arrays malloc'd, owned */
 	u32 *rule_line;			/* source line of each rule */
 	u32 *set_line;			/* source line of each set */
+	u32 *ifrule_line;		/* source line of each bind etc. */
 };
 
 /*
@@ -60,6 +64,10 @@ int fw_print_ruleset(FILE *f, const struct ndvmfw_ruleset *rs);
 /* Print one rule on one line, without a newline. */
 void fw_print_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 		   const struct ndvmfw_rule *r);
+
+/* Print a bind, antispoof or hotplug statement on one line, no newline. */
+void fw_print_ifrule(FILE *f, const struct ndvmfw_ruleset *rs,
+		     const struct ndvmfw_ifrule *r);
 
 /* Tables shared by the parser and the printer; NULL: no such name. */
 const char *fw_proto_name(u16 proto);

@@ -55,7 +55,7 @@ static void fw_print_iface(FILE *f, const char *dir,
 {
 	if (i->mode == NDVMFW_IFACE_NONE)
 		return;
-	fprintf(f, " %s %.*s%s", dir, (int)strnlen(i->name, IFNAMSIZ),
+	fprintf(f, "%s %.*s%s", dir, (int)strnlen(i->name, IFNAMSIZ),
 		i->name, i->mode == NDVMFW_IFACE_PREFIX ? "*" : "");
 }
 
@@ -136,8 +136,8 @@ void fw_print_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 		fputs(verdict, f);
 	else
 		fprintf(f, "verdict-%u", r->verdict);
-	fw_print_iface(f, "in", &r->iif);
-	fw_print_iface(f, "out", &r->oif);
+	fw_print_iface(f, " in", &r->iif);
+	fw_print_iface(f, " out", &r->oif);
 	/* only the names icmp and icmpv6 imply a family */
 	if (r->proto != NDVMFW_PROTO_ANY) {
 		proto = fw_proto_name(r->proto);
@@ -229,10 +229,68 @@ static bool fw_rule_printable(const struct ndvmfw_ruleset *rs,
 	       (r->proto == 1 || r->proto == 58);
 }
 
+static bool fw_ifrule_printable(const struct ndvmfw_ruleset *rs,
+				const struct ndvmfw_ifrule *f)
+{
+	if (!fw_iface_printable(&f->iface) ||
+	    f->iface.mode == NDVMFW_IFACE_NONE)
+		return false;
+	switch (f->kind) {
+	case NDVMFW_IFRULE_BIND:
+		return f->iface.mode == NDVMFW_IFACE_EXACT &&
+		       f->set < rs->nsets;
+	case NDVMFW_IFRULE_ANTISPOOF:
+		return true;
+	case NDVMFW_IFRULE_HOTPLUG:
+		return !fw_iface_name_check(f->bridge,
+					    strnlen(f->bridge, IFNAMSIZ),
+					    false);
+	}
+	return false;
+}
+
+/* Print a bind, antispoof or hotplug statement, without a newline. */
+void fw_print_ifrule(FILE *f, const struct ndvmfw_ruleset *rs,
+		     const struct ndvmfw_ifrule *r)
+{
+	const struct ndvmfw_set *s;
+	u32 i;
+
+	switch (r->kind) {
+	case NDVMFW_IFRULE_BIND:
+		fw_print_iface(f, "bind", &r->iface);
+		fprintf(f, " mac %02x:%02x:%02x:%02x:%02x:%02x ip ",
+			r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+			r->mac[5]);
+		s = &rs->sets[r->set];
+		if (s->name[0]) {
+			fprintf(f, "@%s", s->name);
+		} else if (!s->count) {
+			fputs("{ }", f);
+		} else {
+			for (i = 0; i < s->count; i++) {
+				fputs(i ? "," : "", f);
+				fw_print_elem(f, &rs->elems[s->first + i]);
+			}
+		}
+		break;
+	case NDVMFW_IFRULE_ANTISPOOF:
+		fw_print_iface(f, "antispoof", &r->iface);
+		break;
+	case NDVMFW_IFRULE_HOTPLUG:
+		fw_print_iface(f, "hotplug", &r->iface);
+		fprintf(f, " bridge %s", r->bridge);
+		break;
+	}
+}
+
 static bool fw_ruleset_printable(const struct ndvmfw_ruleset *rs)
 {
 	u32 i;
 
+	for (i = 0; i < rs->nifrules; i++)
+		if (!fw_ifrule_printable(rs, &rs->ifrules[i]))
+			return false;
 	if (rs->policy != NDVMFW_DROP && rs->policy != NDVMFW_ACCEPT)
 		return false;
 	for (i = 0; i < rs->nsets; i++)
@@ -267,6 +325,10 @@ int fw_print_ruleset(FILE *f, const struct ndvmfw_ruleset *rs)
 	fprintf(f, "policy %s\n", ndvmfw_verdict_name(rs->policy));
 	for (i = 0; i < rs->nrules; i++) {
 		fw_print_rule(f, rs, &rs->rules[i]);
+		fputc('\n', f);
+	}
+	for (i = 0; i < rs->nifrules; i++) {
+		fw_print_ifrule(f, rs, &rs->ifrules[i]);
 		fputc('\n', f);
 	}
 	return ferror(f) ? -EIO : 0;

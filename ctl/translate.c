@@ -15,6 +15,10 @@
  * with the same verdict, which first-match semantics keeps equivalent.
  * Each nft rule carries a counter and the comment "rule N" of the ndvmfw
  * rule it comes from, so that counters can be compared rule by rule.
+ * Interfaces that "antispoof" covers and that have a "bind" statement get
+ * an ingress chain each in a netdev table, with the same checks; the
+ * identities the module reads from xenstore and "hotplug" have no nft
+ * counterpart, said in comment lines.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -296,6 +300,112 @@ static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 	}
 }
 
+/* An antispoof check: counted, and commented with the reason. */
+static void fw_spoof_rule(FILE *f, const char *ifname, const char *why,
+			  const char *match)
+{
+	fprintf(f, "\t\t%s counter drop comment \"antispoof %s %s\"\n", match,
+		ifname, why);
+}
+
+static bool fw_antispoofed(const struct ndvmfw_ruleset *rs, const char *name)
+{
+	u32 i;
+
+	for (i = 0; i < rs->nifrules; i++)
+		if (rs->ifrules[i].kind == NDVMFW_IFRULE_ANTISPOOF &&
+		    ndvmfw_iface_match(&rs->ifrules[i].iface, name))
+			return true;
+	return false;
+}
+
+/* The ingress chain of one bound interface under antispoof. */
+static void fw_spoof_chain(FILE *f, const struct ndvmfw_ruleset *rs,
+			   const struct ndvmfw_ifrule *b)
+{
+	static char v4[1 << 16], v6[1 << 16], m[sizeof(v6) + 64];
+	const struct ndvmfw_set *s = &rs->sets[b->set];
+	const char *n = b->iface.name;
+	char mac[18], chain[IFNAMSIZ + 8];
+	struct in6_addr ll;
+	char lls[INET6_ADDRSTRLEN];
+	size_t i;
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b->mac[0],
+		 b->mac[1], b->mac[2], b->mac[3], b->mac[4], b->mac[5]);
+	snprintf(chain, sizeof(chain), "spoof_%s", n);
+	for (i = 0; chain[i]; i++)
+		if (!isalnum((unsigned char)chain[i]))
+			chain[i] = '_';
+	/* the link-local address derived from the MAC (EUI-64) */
+	memset(&ll, 0, sizeof(ll));
+	ll.s6_addr[0] = 0xfe;
+	ll.s6_addr[1] = 0x80;
+	memcpy(ll.s6_addr + 8, b->mac, 3);
+	ll.s6_addr[8] ^= 2;
+	ll.s6_addr[11] = 0xff;
+	ll.s6_addr[12] = 0xfe;
+	memcpy(ll.s6_addr + 13, b->mac + 3, 3);
+	inet_ntop(AF_INET6, &ll, lls, sizeof(lls));
+	v4[0] = 0;
+	v6[0] = 0;
+	fw_elems(v4, sizeof(v4), rs, s, NFPROTO_IPV4);
+	fw_elems(v6, sizeof(v6), rs, s, NFPROTO_IPV6);
+	fprintf(f, "\tchain %s {\n\t\ttype filter hook ingress device \"%s\" %s\n",
+		chain, n, "priority -500; policy accept;");
+	snprintf(m, sizeof(m), "ether saddr != %s", mac);
+	fw_spoof_rule(f, n, "mac", m);
+	fw_spoof_rule(f, n, "other", "ether type { 8021q, 8021ad }");
+	snprintf(m, sizeof(m), "meta protocol ip%s%s%s", v4[0] ? " ip saddr != { " : "",
+		 v4, v4[0] ? " }" : "");
+	fw_spoof_rule(f, n, "ip", m);
+	fprintf(f, "\t\tmeta protocol ip6 ip6 saddr :: ip6 nexthdr { ipv6-icmp, hopopt } accept\n");
+	snprintf(m, sizeof(m), "meta protocol ip6 ip6 saddr != { %s%s%s }", lls,
+		 v6[0] ? ", " : "", v6);
+	fw_spoof_rule(f, n, "ip", m);
+	fw_spoof_rule(f, n, "other", "arp htype != 1");
+	fw_spoof_rule(f, n, "other", "arp ptype != ip");
+	fw_spoof_rule(f, n, "other", "arp hlen != 6");
+	fw_spoof_rule(f, n, "other", "arp plen != 4");
+	snprintf(m, sizeof(m), "arp saddr ether != %s", mac);
+	fw_spoof_rule(f, n, "arp", m);
+	snprintf(m, sizeof(m), "arp saddr ip != { 0.0.0.0%s%s }",
+		 v4[0] ? ", " : "", v4);
+	fw_spoof_rule(f, n, "arp", m);
+	fw_spoof_rule(f, n, "other", "meta protocol != { ip, ip6, arp }");
+	fprintf(f, "\t}\n");
+}
+
+static void fw_translate_ifrules(FILE *f, const struct ndvmfw_ruleset *rs)
+{
+	const struct ndvmfw_ifrule *r;
+	bool table = false;
+	u32 i;
+
+	for (i = 0; i < rs->nifrules; i++) {
+		r = &rs->ifrules[i];
+		if (r->kind == NDVMFW_IFRULE_BIND &&
+		    fw_antispoofed(rs, r->iface.name)) {
+			fprintf(f, "%s", table ? "\n" :
+				"\ntable netdev ndvmfw {\n");
+			table = true;
+			fw_spoof_chain(f, rs, r);
+		}
+	}
+	if (table)
+		fprintf(f, "}\n");
+	for (i = 0; i < rs->nifrules; i++) {
+		r = &rs->ifrules[i];
+		if (r->kind == NDVMFW_IFRULE_BIND)
+			continue;
+		fprintf(f, "# ");
+		fw_print_ifrule(f, rs, r);
+		fprintf(f, ": %s\n", r->kind == NDVMFW_IFRULE_HOTPLUG ?
+			"no nftables equivalent (ndvmfw bridges the interface and brings it up)" :
+			"interfaces without a bind statement take their identity from xenstore, which nftables cannot read");
+	}
+}
+
 static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 {
 	bool nat = false;
@@ -333,6 +443,7 @@ static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 	for (i = 0; i < rs->nrules; i++)
 		fw_translate_rule(f, rs, i, FW_BRIDGE_FORWARD);
 	fprintf(f, "\t}\n}\n");
+	fw_translate_ifrules(f, rs);
 }
 
 int fw_cmd_translate(int argc, char *argv[])

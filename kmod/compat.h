@@ -12,4 +12,9 @@
 #include <asm/unaligned.h>
 #endif
 
+/* xen-netback devices and their xenstore directories (link.c) */
+#if IS_ENABLED(CONFIG_XEN_BACKEND)
+#define NDVMFW_HAVE_XEN_BACKEND
+#endif
+
 #endif /* _NDVMFW_COMPAT_H */

@@ -68,14 +68,24 @@ struct ndvmfw_rule {
 	u32 icmp_count;
 };
 
+/* bind, antispoof or hotplug (uapi: NDVMFW_A_IFRULE) */
+struct ndvmfw_ifrule {
+	u8 kind;		/* enum ndvmfw_ifrule_kind */
+	u8 mac[6];		/* bind */
+	u32 set;		/* bind: the addresses */
+	struct ndvmfw_iface iface;
+	char bridge[IFNAMSIZ];	/* hotplug */
+};
+
 struct ndvmfw_ruleset {
 	u8 policy;
-	u32 nsets, nelems, nrules, nports, nicmp;
+	u32 nsets, nelems, nrules, nports, nicmp, nifrules;
 	struct ndvmfw_set *sets;
 	struct ndvmfw_elem *elems;
 	struct ndvmfw_rule *rules;
 	struct ndvmfw_port_range *ports;
 	struct ndvmfw_icmp *icmp;
+	struct ndvmfw_ifrule *ifrules;
 };
 
 /* Where ndvmfw_ruleset_check() found a problem. */
@@ -84,6 +94,7 @@ enum ndvmfw_where {
 	NDVMFW_AT_SET,
 	NDVMFW_AT_ELEM,
 	NDVMFW_AT_RULE,
+	NDVMFW_AT_IFRULE,
 };
 
 struct ndvmfw_error {
@@ -101,6 +112,8 @@ int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
 void ndvmfw_ruleset_digest(const struct ndvmfw_ruleset *rs, u8 *digest);
 u8 ndvmfw_rule_families(const struct ndvmfw_ruleset *rs,
 			const struct ndvmfw_rule *r);
+bool ndvmfw_iface_match(const struct ndvmfw_iface *i, const char *name);
+bool ndvmfw_elem_has(const struct ndvmfw_elem *e, u8 family, const void *addr);
 
 #define NDVMFW_FAM_IP	1U
 #define NDVMFW_FAM_IP6	2U

@@ -4,11 +4,11 @@
  * (LOCAL_IN), forwards (FORWARD) and sends (LOCAL_OUT), where the input
  * and output interfaces are known. The kernel's defragmenters run before
  * them (nf_defrag_ipv4/ipv6, enabled while the module is loaded), so rules
- * see whole packets. A netdev ingress hook on every non-loopback
- * interface of the initial namespace, including interfaces that appear
- * later, drops everything until the first rule set is committed, ARP and
- * other non-IP traffic included, and afterwards drops VLAN-tagged frames
- * that no VLAN device would take. Loopback traffic is never judged.
+ * see whole packets. Before them, a netdev ingress hook on every interface
+ * (link.c) drops everything until the first rule set is committed, ARP and
+ * other non-IP traffic included, and afterwards VLAN tags no VLAN device
+ * takes and, with "antispoof", frames without the interface's identity.
+ * Loopback traffic is never judged.
  * Judging allocates nothing and takes no lock: one RCU pointer, per-CPU
  * counters (a logged rule takes its token bucket's spinlock). Only the
  * answer to a "reject" is a new packet, built by the kernel's nf_reject
@@ -38,7 +38,7 @@
 #include "compat.h"
 #include "ndvmfw.h"
 
-static unsigned int ndvmfw_unloaded(void)
+unsigned int ndvmfw_unloaded(void)
 {
 	ndvmfw_stat_inc(NDVMFW_STAT_UNLOADED);
 	return ndvmfw_fail_open ? NF_ACCEPT : NF_DROP;
@@ -214,113 +214,6 @@ static const struct nf_hook_ops ndvmfw_ops[] = {
 		   NF_BR_PRI_FILTER_BRIDGED),
 };
 
-/* ---- per-device ingress hooks ---- */
-
-struct ndvmfw_dev {
-	struct list_head list;
-	struct nf_hook_ops ops;
-	struct rcu_head rcu;
-};
-
-static LIST_HEAD(ndvmfw_devs);	/* under RTNL */
-
-/*
- * The device has untagged the outer VLAN tag into skb->vlan_tci by now.
- * A tag with a VLAN device on top comes back here on that device, tag by
- * tag, and its packets are judged as that device's ("in eth0.5"). A
- * priority tag (VID 0) over an untagged frame is the same frame as without
- * it. Everything else would reach no IP hook as what it is: drop it.
- */
-static bool ndvmfw_vlan_ok(const struct sk_buff *skb)
-{
-	u16 vid;
-
-	if (!skb_vlan_tag_present(skb))
-		return !eth_type_vlan(skb->protocol);
-	vid = skb_vlan_tag_get_id(skb);
-	if (!vid)
-		return !eth_type_vlan(skb->protocol);
-	return __vlan_find_dev_deep_rcu(skb->dev, skb->vlan_proto, vid);
-}
-
-static unsigned int ndvmfw_ingress_hook(void *priv, struct sk_buff *skb,
-					const struct nf_hook_state *state)
-{
-	if (unlikely(!rcu_access_pointer(ndvmfw_active)))
-		return ndvmfw_unloaded();
-	if (unlikely(!ndvmfw_vlan_ok(skb))) {
-		ndvmfw_stat_inc(NDVMFW_STAT_VLAN);
-		return NF_DROP;
-	}
-	return NF_ACCEPT;
-}
-
-static int ndvmfw_dev_attach(struct net_device *dev)
-{
-	struct ndvmfw_dev *d;
-	int ret;
-
-	ASSERT_RTNL();
-	if (dev->flags & IFF_LOOPBACK)
-		return 0;
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		return -ENOMEM;
-	d->ops.hook = ndvmfw_ingress_hook;
-	d->ops.pf = NFPROTO_NETDEV;
-	d->ops.hooknum = NF_NETDEV_INGRESS;
-	d->ops.priority = INT_MIN + 1;
-	d->ops.dev = dev;
-	ret = nf_register_net_hook(dev_net(dev), &d->ops);
-	if (ret) {
-		kfree(d);
-		return ret;
-	}
-	list_add(&d->list, &ndvmfw_devs);
-	return 0;
-}
-
-static void ndvmfw_dev_detach(struct net_device *dev)
-{
-	struct ndvmfw_dev *d, *tmp;
-
-	ASSERT_RTNL();
-	list_for_each_entry_safe(d, tmp, &ndvmfw_devs, list) {
-		if (d->ops.dev != dev)
-			continue;
-		nf_unregister_net_hook(dev_net(dev), &d->ops);
-		list_del(&d->list);
-		kfree_rcu(d, rcu);
-	}
-}
-
-static int ndvmfw_netdev_event(struct notifier_block *nb, unsigned long event,
-			       void *ptr)
-{
-	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	int ret;
-
-	switch (event) {
-	case NETDEV_REGISTER:
-		/*
-		 * An interface we cannot filter does not come up; but a device
-		 * moved in from another namespace ignores this veto.
-		 */
-		ret = ndvmfw_dev_attach(dev);
-		if (ret)
-			netdev_warn(dev, "ndvmfw: no ingress hook: %d\n", ret);
-		return notifier_from_errno(ret);
-	case NETDEV_UNREGISTER:
-		ndvmfw_dev_detach(dev);
-		break;
-	}
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block ndvmfw_netdev_nb = {
-	.notifier_call = ndvmfw_netdev_event,
-};
-
 int ndvmfw_hooks_init(void)
 {
 	int ret;
@@ -336,15 +229,8 @@ int ndvmfw_hooks_init(void)
 				    ARRAY_SIZE(ndvmfw_ops));
 	if (ret)
 		goto err_defrag6;
-	/* Replays NETDEV_REGISTER for the interfaces that exist already. */
-	ret = register_netdevice_notifier_net(&init_net, &ndvmfw_netdev_nb);
-	if (ret)
-		goto err_inet;
 	return 0;
 
-err_inet:
-	nf_unregister_net_hooks(&init_net, ndvmfw_ops,
-				ARRAY_SIZE(ndvmfw_ops));
 err_defrag6:
 	nf_defrag_ipv6_disable(&init_net);
 err_defrag4:
@@ -354,8 +240,6 @@ err_defrag4:
 
 void ndvmfw_hooks_exit(void)
 {
-	/* Replays NETDEV_UNREGISTER, which detaches every ingress hook. */
-	unregister_netdevice_notifier_net(&init_net, &ndvmfw_netdev_nb);
 	nf_unregister_net_hooks(&init_net, ndvmfw_ops,
 				ARRAY_SIZE(ndvmfw_ops));
 	nf_defrag_ipv6_disable(&init_net);

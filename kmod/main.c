@@ -26,9 +26,12 @@ static int __init ndvmfw_init(void)
 	ret = ndvmfw_hooks_init();
 	if (ret)
 		goto err_table;
-	ret = ndvmfw_nat_init();
+	ret = ndvmfw_links_init();
 	if (ret)
 		goto err_hooks;
+	ret = ndvmfw_nat_init();
+	if (ret)
+		goto err_links;
 	ret = ndvmfw_genl_init();
 	if (ret)
 		goto err_nat;
@@ -39,6 +42,8 @@ static int __init ndvmfw_init(void)
 
 err_nat:
 	ndvmfw_nat_exit();
+err_links:
+	ndvmfw_links_exit();
 err_hooks:
 	ndvmfw_hooks_exit();
 err_table:
@@ -51,6 +56,7 @@ static void __exit ndvmfw_exit(void)
 	ndvmfw_report_exit();
 	ndvmfw_genl_exit();
 	ndvmfw_nat_exit();
+	ndvmfw_links_exit();
 	ndvmfw_hooks_exit();
 	ndvmfw_table_exit();
 }

@@ -39,29 +39,6 @@ int ndvmfw_nat_prepare(struct ndvmfw_table *t)
 	return 0;
 }
 
-static bool ndvmfw_iface_match(const struct ndvmfw_iface *i,
-			       const struct net_device *dev)
-{
-	if (i->mode == NDVMFW_IFACE_PREFIX)
-		return !strncmp(dev->name, i->name, strlen(i->name));
-	return !strncmp(dev->name, i->name, IFNAMSIZ);
-}
-
-static bool ndvmfw_elem_match(const struct ndvmfw_elem *e, const u8 *addr)
-{
-	struct in6_addr a, b;
-	__be32 x, y;
-
-	if (e->family == NFPROTO_IPV4) {
-		memcpy(&x, e->addr, sizeof(x));
-		memcpy(&y, addr, sizeof(y));
-		return !((x ^ y) & inet_make_mask(e->plen));
-	}
-	memcpy(&a, e->addr, sizeof(a));
-	memcpy(&b, addr, sizeof(b));
-	return ipv6_prefix_equal(&a, &b, e->plen);
-}
-
 /* Is @addr in set @id? Sets for masquerade are short: a linear scan. */
 static bool ndvmfw_set_has(const struct ndvmfw_ruleset *rs, u32 id,
 			   const u8 *addr, u8 family)
@@ -72,7 +49,7 @@ static bool ndvmfw_set_has(const struct ndvmfw_ruleset *rs, u32 id,
 
 	for (i = 0; i < s->count; i++) {
 		e = &rs->elems[s->first + i];
-		if (e->family == family && ndvmfw_elem_match(e, addr))
+		if (ndvmfw_elem_has(e, family, addr))
 			return true;
 	}
 	return false;
@@ -97,7 +74,7 @@ static unsigned int ndvmfw_nat_hook(void *priv, struct sk_buff *skb,
 	for (i = 0; i < t->nmasq; i++) {
 		r = &t->rs.rules[t->masq[i]];
 		if ((r->family && r->family != family) ||
-		    !ndvmfw_iface_match(&r->oif, state->out) ||
+		    !ndvmfw_iface_match(&r->oif, state->out->name) ||
 		    (r->src.set != NDVMFW_SET_NONE &&
 		     !ndvmfw_set_has(&t->rs, r->src.set, saddr, family)))
 			continue;

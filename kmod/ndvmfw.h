@@ -54,6 +54,16 @@ enum ndvmfw_stat {
 	NDVMFW_STAT_MAX
 };
 
+/* Why antispoof dropped a frame; counted per interface. */
+enum ndvmfw_spoof {
+	NDVMFW_SPOOF_MAC,	/* Ethernet source is not the bound MAC */
+	NDVMFW_SPOOF_IP,	/* IPv4/IPv6 source not bound */
+	NDVMFW_SPOOF_ARP,	/* ARP sender MAC or address not bound */
+	NDVMFW_SPOOF_OTHER,	/* no identity, VLAN tag, other protocol */
+	NDVMFW_SPOOF_MAX,
+	NDVMFW_SPOOF_NONE = NDVMFW_SPOOF_MAX,
+};
+
 /* IPv6 extension headers walked before a packet is dropped. */
 #define NDVMFW_MAX_EXTHDRS	8
 
@@ -79,7 +89,8 @@ static inline void ndvmfw_table_count(const struct ndvmfw_table *t, u32 idx,
 struct ndvmfw_table *ndvmfw_table_alloc(void);
 int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 		       const struct nlattr **rule_attrs,
-		       const struct nlattr **set_attrs);
+		       const struct nlattr **set_attrs,
+		       const struct nlattr **ifrule_attrs);
 void ndvmfw_table_put(struct ndvmfw_table *t);
 struct ndvmfw_table *ndvmfw_table_get(void);
 int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal);
@@ -114,10 +125,22 @@ int ndvmfw_nat_init(void);
 void ndvmfw_nat_exit(void);
 
 /* hooks.c */
+unsigned int ndvmfw_unloaded(void);
 int ndvmfw_hooks_init(void);
 void ndvmfw_hooks_exit(void);
 
+/* link.c */
+struct netlink_callback;
+void ndvmfw_links_commit(void);
+int ndvmfw_links_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		      void *(*fill_hdr)(struct sk_buff *,
+					struct netlink_callback *));
+int ndvmfw_links_init(void);
+void ndvmfw_links_exit(void);
+
 /* netlink.c */
+int ndvmfw_put_elem(struct sk_buff *skb, int type,
+		    const struct ndvmfw_elem *e);
 int ndvmfw_genl_init(void);
 void ndvmfw_genl_exit(void);
 

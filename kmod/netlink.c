@@ -5,6 +5,7 @@
  * policy. A load is parsed in two passes: the first counts and checks the
  * limits before anything is allocated, the second fills flat arrays.
  */
+#include <linux/if_ether.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include "ndvmfw.h"
@@ -67,12 +68,23 @@ static const struct nla_policy ndvmfw_set_policy[NDVMFW_SET_A_MAX + 1] = {
 	[NDVMFW_SET_A_ELEM] = NLA_POLICY_NESTED(ndvmfw_elem_policy),
 };
 
+static const struct nla_policy ndvmfw_ifrule_policy[NDVMFW_IFRULE_A_MAX + 1] = {
+	[NDVMFW_IFRULE_A_KIND] = NLA_POLICY_RANGE(NLA_U8, NDVMFW_IFRULE_BIND,
+						  NDVMFW_IFRULE_MAX),
+	[NDVMFW_IFRULE_A_IFACE] = NLA_POLICY_NESTED(ndvmfw_iface_policy),
+	[NDVMFW_IFRULE_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[NDVMFW_IFRULE_A_SET] = { .type = NLA_U32 },
+	[NDVMFW_IFRULE_A_BRIDGE] = { .type = NLA_NUL_STRING,
+				     .len = IFNAMSIZ - 1 },
+};
+
 static const struct nla_policy ndvmfw_load_policy[NDVMFW_A_MAX + 1] = {
 	[NDVMFW_A_POLICY] = NLA_POLICY_RANGE(NLA_U8, NDVMFW_DROP,
 					     NDVMFW_ACCEPT),
 	[NDVMFW_A_LOAD_FLAGS] = NLA_POLICY_MASK(NLA_U32, __NDVMFW_LOAD_F_ALL),
 	[NDVMFW_A_SET] = NLA_POLICY_NESTED(ndvmfw_set_policy),
 	[NDVMFW_A_RULE] = NLA_POLICY_NESTED(ndvmfw_rule_policy),
+	[NDVMFW_A_IFRULE] = NLA_POLICY_NESTED(ndvmfw_ifrule_policy),
 };
 
 /* Commands without attributes: every attribute is refused. */
@@ -106,6 +118,7 @@ struct ndvmfw_load {
 	struct netlink_ext_ack *extack;
 	const struct nlattr **rule_attrs;
 	const struct nlattr **set_attrs;
+	const struct nlattr **ifrule_attrs;
 };
 
 static u32 ndvmfw_count_nested(const struct nlattr *nest, int type)
@@ -407,6 +420,37 @@ static int ndvmfw_parse_rule(struct ndvmfw_load *l, const struct nlattr *a)
 	return 0;
 }
 
+static int ndvmfw_parse_ifrule(struct ndvmfw_load *l, const struct nlattr *a)
+{
+	struct nlattr *tb[NDVMFW_IFRULE_A_MAX + 1];
+	struct ndvmfw_ruleset *rs = l->rs;
+	struct ndvmfw_ifrule *f = &rs->ifrules[rs->nifrules];
+	int ret;
+
+	ret = nla_parse_nested(tb, NDVMFW_IFRULE_A_MAX, a,
+			       ndvmfw_ifrule_policy, l->extack);
+	if (ret)
+		return ret;
+	if (NDVMFW_REQUIRE(l->extack, a, tb, NDVMFW_IFRULE_A_KIND) ||
+	    NDVMFW_REQUIRE(l->extack, a, tb, NDVMFW_IFRULE_A_IFACE))
+		return -EINVAL;
+	l->ifrule_attrs[rs->nifrules++] = a;
+	f->kind = nla_get_u8(tb[NDVMFW_IFRULE_A_KIND]);
+	f->set = NDVMFW_SET_NONE;
+	if (tb[NDVMFW_IFRULE_A_MAC])
+		nla_memcpy(f->mac, tb[NDVMFW_IFRULE_A_MAC], sizeof(f->mac));
+	if (tb[NDVMFW_IFRULE_A_SET]) {
+		f->set = nla_get_u32(tb[NDVMFW_IFRULE_A_SET]);
+		if (f->set >= rs->nsets)
+			return ndvmfw_err(l->extack, tb[NDVMFW_IFRULE_A_SET],
+					  "NDVMFW_IFRULE_A_SET: no such set");
+	}
+	if (tb[NDVMFW_IFRULE_A_BRIDGE])
+		nla_strscpy(f->bridge, tb[NDVMFW_IFRULE_A_BRIDGE],
+			    sizeof(f->bridge));
+	return ndvmfw_parse_iface(l, tb[NDVMFW_IFRULE_A_IFACE], &f->iface);
+}
+
 static int ndvmfw_parse_alloc(struct ndvmfw_load *l)
 {
 	struct ndvmfw_ruleset *rs = l->rs;
@@ -419,7 +463,11 @@ static int ndvmfw_parse_alloc(struct ndvmfw_load *l)
 	l->rule_attrs = kvcalloc(rs->nrules, sizeof(*l->rule_attrs),
 				 GFP_KERNEL);
 	l->set_attrs = kvcalloc(rs->nsets, sizeof(*l->set_attrs), GFP_KERNEL);
+	rs->ifrules = kvcalloc(rs->nifrules, sizeof(*rs->ifrules), GFP_KERNEL);
+	l->ifrule_attrs = kvcalloc(rs->nifrules, sizeof(*l->ifrule_attrs),
+				   GFP_KERNEL);
 	if ((rs->nsets && (!rs->sets || !l->set_attrs)) ||
+	    (rs->nifrules && (!rs->ifrules || !l->ifrule_attrs)) ||
 	    (rs->nelems && !rs->elems) || (rs->nports && !rs->ports) ||
 	    (rs->nicmp && !rs->icmp) ||
 	    (rs->nrules && (!rs->rules || !l->rule_attrs)))
@@ -429,6 +477,7 @@ static int ndvmfw_parse_alloc(struct ndvmfw_load *l)
 	rs->nrules = 0;
 	rs->nports = 0;
 	rs->nicmp = 0;
+	rs->nifrules = 0;
 	return 0;
 }
 
@@ -442,6 +491,10 @@ static int ndvmfw_parse(struct ndvmfw_load *l, const struct genl_info *info)
 			ret = ndvmfw_count_set(l, a);
 		else if (nla_type(a) == NDVMFW_A_RULE)
 			ret = ndvmfw_count_rule(l, a);
+		else if (nla_type(a) == NDVMFW_A_IFRULE &&
+			 ++l->rs->nifrules > NDVMFW_MAX_IFRULES)
+			ret = ndvmfw_err(l->extack, a,
+					 "too many interface statements");
 		if (ret)
 			return ret;
 	}
@@ -453,6 +506,8 @@ static int ndvmfw_parse(struct ndvmfw_load *l, const struct genl_info *info)
 			ret = ndvmfw_parse_set(l, a);
 		else if (nla_type(a) == NDVMFW_A_RULE)
 			ret = ndvmfw_parse_rule(l, a);
+		else if (nla_type(a) == NDVMFW_A_IFRULE)
+			ret = ndvmfw_parse_ifrule(l, a);
 		if (ret)
 			return ret;
 		cond_resched();
@@ -484,7 +539,7 @@ static int ndvmfw_nl_load(struct sk_buff *skb, struct genl_info *info)
 	ret = ndvmfw_parse(&l, info);
 	if (!ret)
 		ret = ndvmfw_table_build(t, info->extack, l.rule_attrs,
-					 l.set_attrs);
+					 l.set_attrs, l.ifrule_attrs);
 	if (!ret) {
 		ret = ndvmfw_table_commit(t, flags & NDVMFW_LOAD_F_SEAL);
 		if (ret == -EPERM)
@@ -495,6 +550,7 @@ static int ndvmfw_nl_load(struct sk_buff *skb, struct genl_info *info)
 		ndvmfw_table_put(t);
 	kvfree(l.rule_attrs);
 	kvfree(l.set_attrs);
+	kvfree(l.ifrule_attrs);
 	return ret;
 }
 
@@ -594,11 +650,12 @@ enum {
 	NDVMFW_DUMP_SET,	/* next set */
 	NDVMFW_DUMP_ELEM,	/* next element of that set */
 	NDVMFW_DUMP_RULE,	/* next rule */
+	NDVMFW_DUMP_IFRULE,	/* next interface statement */
 };
 
-static int ndvmfw_put_elem(struct sk_buff *skb, const struct ndvmfw_elem *e)
+int ndvmfw_put_elem(struct sk_buff *skb, int type, const struct ndvmfw_elem *e)
 {
-	struct nlattr *nest = nla_nest_start(skb, NDVMFW_SET_A_ELEM);
+	struct nlattr *nest = nla_nest_start(skb, type);
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -627,7 +684,8 @@ static int ndvmfw_put_set(struct sk_buff *skb, const struct ndvmfw_table *t,
 	    (s->name[0] && nla_put_string(skb, NDVMFW_SET_A_NAME, s->name)))
 		goto cancel;
 	for (i = from; i < s->count; i++)
-		if (ndvmfw_put_elem(skb, &t->rs.elems[s->first + i]))
+		if (ndvmfw_put_elem(skb, NDVMFW_SET_A_ELEM,
+				    &t->rs.elems[s->first + i]))
 			break;
 	if (i == from && from < s->count)
 		goto cancel;
@@ -738,6 +796,26 @@ static int ndvmfw_put_rule(struct sk_buff *skb, const struct ndvmfw_table *t,
 	return 0;
 }
 
+static int ndvmfw_put_ifrule(struct sk_buff *skb, const struct ndvmfw_ifrule *f)
+{
+	struct nlattr *nest = nla_nest_start(skb, NDVMFW_A_IFRULE);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, NDVMFW_IFRULE_A_KIND, f->kind) ||
+	    ndvmfw_put_iface(skb, NDVMFW_IFRULE_A_IFACE, &f->iface) ||
+	    (f->kind == NDVMFW_IFRULE_BIND &&
+	     (nla_put(skb, NDVMFW_IFRULE_A_MAC, sizeof(f->mac), f->mac) ||
+	      nla_put_u32(skb, NDVMFW_IFRULE_A_SET, f->set))) ||
+	    (f->bridge[0] &&
+	     nla_put_string(skb, NDVMFW_IFRULE_A_BRIDGE, f->bridge))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int ndvmfw_nl_rules_start(struct netlink_callback *cb)
 {
 	cb->args[NDVMFW_DUMP_TABLE] = (long)ndvmfw_table_get();
@@ -758,6 +836,7 @@ static bool ndvmfw_dump_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	long *set = &cb->args[NDVMFW_DUMP_SET];
 	long *elem = &cb->args[NDVMFW_DUMP_ELEM];
 	long *rule = &cb->args[NDVMFW_DUMP_RULE];
+	long *ifrule = &cb->args[NDVMFW_DUMP_IFRULE];
 	bool progress = false;
 	int n;
 
@@ -778,7 +857,21 @@ static bool ndvmfw_dump_fill(struct sk_buff *skb, struct netlink_callback *cb,
 		progress = true;
 		(*rule)++;
 	}
+	while (*ifrule < t->rs.nifrules) {
+		if (ndvmfw_put_ifrule(skb, &t->rs.ifrules[*ifrule]))
+			return progress;
+		progress = true;
+		(*ifrule)++;
+	}
 	return progress;
+}
+
+static bool ndvmfw_dump_done(const struct netlink_callback *cb,
+			     const struct ndvmfw_table *t)
+{
+	return cb->args[NDVMFW_DUMP_SET] >= t->rs.nsets &&
+	       cb->args[NDVMFW_DUMP_RULE] >= t->rs.nrules &&
+	       cb->args[NDVMFW_DUMP_IFRULE] >= t->rs.nifrules;
 }
 
 static int ndvmfw_nl_rules_dump(struct sk_buff *skb,
@@ -788,9 +881,7 @@ static int ndvmfw_nl_rules_dump(struct sk_buff *skb,
 		(const struct ndvmfw_table *)cb->args[NDVMFW_DUMP_TABLE];
 	void *hdr;
 
-	if (!t || (cb->args[NDVMFW_DUMP_SET] >= t->rs.nsets &&
-		   cb->args[NDVMFW_DUMP_RULE] >= t->rs.nrules &&
-		   cb->args[NDVMFW_DUMP_ELEM] < 0))
+	if (!t || cb->args[NDVMFW_DUMP_ELEM] < 0)
 		return 0;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &ndvmfw_genl_family, NLM_F_MULTI,
@@ -801,12 +892,9 @@ static int ndvmfw_nl_rules_dump(struct sk_buff *skb,
 			      NDVMFW_A_PAD) ||
 	    nla_put_u8(skb, NDVMFW_A_POLICY, t->rs.policy))
 		goto cancel;
-	if (!ndvmfw_dump_fill(skb, cb, t) &&
-	    (cb->args[NDVMFW_DUMP_SET] < t->rs.nsets ||
-	     cb->args[NDVMFW_DUMP_RULE] < t->rs.nrules))
+	if (!ndvmfw_dump_fill(skb, cb, t) && !ndvmfw_dump_done(cb, t))
 		goto cancel;
-	if (cb->args[NDVMFW_DUMP_SET] >= t->rs.nsets &&
-	    cb->args[NDVMFW_DUMP_RULE] >= t->rs.nrules)
+	if (ndvmfw_dump_done(cb, t))
 		cb->args[NDVMFW_DUMP_ELEM] = -1;	/* all sent */
 	genlmsg_end(skb, hdr);
 	return skb->len;
@@ -814,6 +902,21 @@ static int ndvmfw_nl_rules_dump(struct sk_buff *skb,
 cancel:
 	genlmsg_cancel(skb, hdr);
 	return -EMSGSIZE;
+}
+
+/* ---- NDVMFW_CMD_GET_LINKS ---- */
+
+static void *ndvmfw_links_hdr(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+			   cb->nlh->nlmsg_seq, &ndvmfw_genl_family,
+			   NLM_F_MULTI, NDVMFW_CMD_GET_LINKS);
+}
+
+static int ndvmfw_nl_links_dump(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	return ndvmfw_links_dump(skb, cb, ndvmfw_links_hdr);
 }
 
 static const struct genl_ops ndvmfw_genl_ops[] = {
@@ -840,6 +943,12 @@ static const struct genl_ops ndvmfw_genl_ops[] = {
 		.start = ndvmfw_nl_rules_start,
 		.dumpit = ndvmfw_nl_rules_dump,
 		.done = ndvmfw_nl_rules_done,
+		.policy = ndvmfw_none_policy,
+		.maxattr = NDVMFW_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = NDVMFW_CMD_GET_LINKS,
+		.dumpit = ndvmfw_nl_links_dump,
 		.policy = ndvmfw_none_policy,
 		.maxattr = NDVMFW_A_MAX,
 		.flags = GENL_ADMIN_PERM,

@@ -104,6 +104,38 @@ static const char *ndvmfw_iface_check(const struct ndvmfw_iface *i)
 	return "bad interface match mode";
 }
 
+/**
+ * ndvmfw_iface_match - whether an interface name matches a rule's iface
+ * @i: a checked iface (NDVMFW_IFACE_NONE matches every name)
+ * @name: the interface name
+ */
+bool ndvmfw_iface_match(const struct ndvmfw_iface *i, const char *name)
+{
+	switch (i->mode) {
+	case NDVMFW_IFACE_EXACT:
+		return !strncmp(i->name, name, IFNAMSIZ);
+	case NDVMFW_IFACE_PREFIX:
+		return !strncmp(i->name, name, strnlen(i->name, IFNAMSIZ));
+	}
+	return true;
+}
+
+/**
+ * ndvmfw_elem_has - whether an address is in a set element
+ * @e: a checked element (host or prefix)
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6, the family of @addr
+ * @addr: 4 or 16 bytes, network byte order
+ */
+bool ndvmfw_elem_has(const struct ndvmfw_elem *e, u8 family, const void *addr)
+{
+	unsigned int full = e->plen / 8, rest = e->plen % 8;
+	const u8 *a = addr;
+
+	if (e->family != family || memcmp(e->addr, a, full))
+		return false;
+	return !rest || !((e->addr[full] ^ a[full]) & (0xff00 >> rest));
+}
+
 static u8 ndvmfw_set_families(const struct ndvmfw_ruleset *rs, u32 set)
 {
 	const struct ndvmfw_set *s = &rs->sets[set];
@@ -230,6 +262,60 @@ static int ndvmfw_rule_check(const struct ndvmfw_ruleset *rs,
 	return m ? -EINVAL : 0;
 }
 
+static bool ndvmfw_mac_unicast(const u8 *mac)
+{
+	return !(mac[0] & 1) &&
+	       (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+static const char *ndvmfw_ifrule_check(const struct ndvmfw_ruleset *rs,
+				       const struct ndvmfw_ifrule *f)
+{
+	static const u8 zero[6];
+	const char *m;
+	u32 i;
+
+	m = ndvmfw_iface_check(&f->iface);
+	if (m)
+		return m;
+	if (f->iface.mode == NDVMFW_IFACE_NONE)
+		return "interface statement without an interface";
+	if (strnlen(f->bridge, IFNAMSIZ) == IFNAMSIZ)
+		return "bridge name too long";
+	switch (f->kind) {
+	case NDVMFW_IFRULE_BIND:
+		if (f->iface.mode != NDVMFW_IFACE_EXACT)
+			return "bind needs an interface name, not a pattern";
+		if (!ndvmfw_mac_unicast(f->mac))
+			return "bind needs a unicast MAC address";
+		if (f->set >= rs->nsets)
+			return "bind needs a set of addresses";
+		if (f->bridge[0])
+			return "bind takes no bridge";
+		for (i = 0; i < rs->nifrules; i++) {
+			const struct ndvmfw_ifrule *g = &rs->ifrules[i];
+
+			if (g != f && g->kind == NDVMFW_IFRULE_BIND &&
+			    !strncmp(g->iface.name, f->iface.name, IFNAMSIZ))
+				return "interface bound twice";
+			if (g == f)
+				break;
+		}
+		return NULL;
+	case NDVMFW_IFRULE_ANTISPOOF:
+	case NDVMFW_IFRULE_HOTPLUG:
+		if (memcmp(f->mac, zero, sizeof(zero)) ||
+		    f->set != NDVMFW_SET_NONE)
+			return "only bind takes a MAC and addresses";
+		if (f->kind == NDVMFW_IFRULE_HOTPLUG && !f->bridge[0])
+			return "hotplug needs a bridge";
+		if (f->kind == NDVMFW_IFRULE_ANTISPOOF && f->bridge[0])
+			return "antispoof takes no bridge";
+		return NULL;
+	}
+	return "unknown interface statement";
+}
+
 static int ndvmfw_name_cmp(const void *a, const void *b)
 {
 	const struct ndvmfw_set *x = *(const struct ndvmfw_set * const *)a;
@@ -259,6 +345,9 @@ static int ndvmfw_sets_check(const struct ndvmfw_ruleset *rs,
 		if (rs->rules[i].dst.set != NDVMFW_SET_NONE)
 			used[rs->rules[i].dst.set] = 1;
 	}
+	for (i = 0; i < rs->nifrules; i++)
+		if (rs->ifrules[i].set != NDVMFW_SET_NONE)
+			used[rs->ifrules[i].set] = 1;
 	for (i = 0; i < rs->nsets; i++) {
 		if (rs->sets[i].name[0])
 			named[n++] = &rs->sets[i];
@@ -309,7 +398,8 @@ int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
 		return -EINVAL;
 	}
 	if (rs->nrules > NDVMFW_MAX_RULES || rs->nsets > NDVMFW_MAX_SETS ||
-	    rs->nelems > NDVMFW_MAX_ELEMS) {
+	    rs->nelems > NDVMFW_MAX_ELEMS ||
+	    rs->nifrules > NDVMFW_MAX_IFRULES) {
 		err->msg = "rule set exceeds the limits of rules, sets or elements";
 		return -E2BIG;
 	}
@@ -345,6 +435,15 @@ int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
 		}
 		if (!(i & 1023))
 			ndvmfw_yield();
+	}
+	for (i = 0; i < rs->nifrules; i++) {
+		msg = ndvmfw_ifrule_check(rs, &rs->ifrules[i]);
+		if (msg) {
+			err->msg = msg;
+			err->where = NDVMFW_AT_IFRULE;
+			err->index = i;
+			return -EINVAL;
+		}
 	}
 	return ndvmfw_sets_check(rs, err);
 }
@@ -402,21 +501,27 @@ static void ndvmfw_put_iface(struct ndvmfw_sha256 *c,
 	ndvmfw_put_str(c, i->name, IFNAMSIZ);
 }
 
+static void ndvmfw_put_setref(struct ndvmfw_sha256 *c,
+			      const struct ndvmfw_ruleset *rs, u32 set)
+{
+	if (set == NDVMFW_SET_NONE) {
+		ndvmfw_put8(c, 0);
+	} else if (rs->sets[set].name[0]) {
+		ndvmfw_put8(c, 1);
+		ndvmfw_put_str(c, rs->sets[set].name, NDVMFW_SET_NAME_MAX);
+	} else {
+		ndvmfw_put8(c, 2);
+		ndvmfw_put_elems(c, rs, &rs->sets[set]);
+	}
+}
+
 static void ndvmfw_put_endpoint(struct ndvmfw_sha256 *c,
 				const struct ndvmfw_ruleset *rs,
 				const struct ndvmfw_endpoint *ep)
 {
 	u32 i;
 
-	if (ep->set == NDVMFW_SET_NONE) {
-		ndvmfw_put8(c, 0);
-	} else if (rs->sets[ep->set].name[0]) {
-		ndvmfw_put8(c, 1);
-		ndvmfw_put_str(c, rs->sets[ep->set].name, NDVMFW_SET_NAME_MAX);
-	} else {
-		ndvmfw_put8(c, 2);
-		ndvmfw_put_elems(c, rs, &rs->sets[ep->set]);
-	}
+	ndvmfw_put_setref(c, rs, ep->set);
 	ndvmfw_put16(c, ep->port_count);
 	for (i = 0; i < ep->port_count; i++) {
 		ndvmfw_put16(c, rs->ports[ep->port_first + i].lo);
@@ -460,7 +565,7 @@ static void ndvmfw_put_rule(struct ndvmfw_sha256 *c,
  */
 void ndvmfw_ruleset_digest(const struct ndvmfw_ruleset *rs, u8 *digest)
 {
-	static const u8 magic[8] = { 'n', 'd', 'v', 'm', 'f', 'w', 0, 1 };
+	static const u8 magic[8] = { 'n', 'd', 'v', 'm', 'f', 'w', 0, 2 };
 	struct ndvmfw_sha256 c;
 	u32 i;
 
@@ -480,6 +585,16 @@ void ndvmfw_ruleset_digest(const struct ndvmfw_ruleset *rs, u8 *digest)
 		ndvmfw_put_rule(&c, rs, &rs->rules[i]);
 		if (!(i & 1023))
 			ndvmfw_yield();
+	}
+	ndvmfw_put32(&c, rs->nifrules);
+	for (i = 0; i < rs->nifrules; i++) {
+		const struct ndvmfw_ifrule *f = &rs->ifrules[i];
+
+		ndvmfw_put8(&c, f->kind);
+		ndvmfw_put_iface(&c, &f->iface);
+		ndvmfw_sha256_update(&c, f->mac, sizeof(f->mac));
+		ndvmfw_put_setref(&c, rs, f->set);
+		ndvmfw_put_str(&c, f->bridge, IFNAMSIZ);
 	}
 	ndvmfw_sha256_final(&c, digest);
 }

@@ -73,6 +73,7 @@ static void ndvmfw_table_free(struct ndvmfw_table *t)
 	kvfree(rs->rules);
 	kvfree(rs->ports);
 	kvfree(rs->icmp);
+	kvfree(rs->ifrules);
 	kfree(t);
 }
 
@@ -98,11 +99,14 @@ struct ndvmfw_table *ndvmfw_table_get(void)
 static const struct nlattr *
 ndvmfw_error_attr(const struct ndvmfw_error *err,
 		  const struct nlattr **rule_attrs,
-		  const struct nlattr **set_attrs)
+		  const struct nlattr **set_attrs,
+		  const struct nlattr **ifrule_attrs)
 {
 	switch (err->where) {
 	case NDVMFW_AT_RULE:
 		return rule_attrs[err->index];
+	case NDVMFW_AT_IFRULE:
+		return ifrule_attrs[err->index];
 	case NDVMFW_AT_SET:
 		return set_attrs[err->index];
 	default:
@@ -166,13 +170,15 @@ static int ndvmfw_table_conntrack(struct ndvmfw_table *t,
  * @extack: for the reason of a failure
  * @rule_attrs: the attribute each rule came from, to point errors at
  * @set_attrs: the attribute each set came from
+ * @ifrule_attrs: the attribute each interface statement came from
  *
  * Return: 0 or a negative errno; @t is left for ndvmfw_table_put() either
  * way.
  */
 int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 		       const struct nlattr **rule_attrs,
-		       const struct nlattr **set_attrs)
+		       const struct nlattr **set_attrs,
+		       const struct nlattr **ifrule_attrs)
 {
 	size_t max = (size_t)max_cls_mb << 20;
 	struct ndvmfw_error err;
@@ -181,7 +187,8 @@ int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 	ret = ndvmfw_ruleset_check(&t->rs, &err);
 	if (ret) {
 		ndvmfw_extack(extack,
-			      ndvmfw_error_attr(&err, rule_attrs, set_attrs),
+			      ndvmfw_error_attr(&err, rule_attrs, set_attrs,
+						ifrule_attrs),
 			      err.msg);
 		return ret;
 	}
@@ -272,6 +279,7 @@ int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
 	/* @t may be gone already: another commit may have replaced it */
 	pr_info("rule set %llu committed: %u rules, %u sets\n", gen, nrules,
 		nsets);
+	ndvmfw_links_commit();
 	if (old) {
 		synchronize_net();
 		ndvmfw_table_put(old);

@@ -101,6 +101,70 @@
  *       NDVMFW_RULE_A_STATE: NLA_U32, NDVMFW_STATE_*: the packet's conntrack
  *                 state must be one of these. Conntrack is enabled in the
  *                 initial namespace while such a rule is loaded.
+ *   NDVMFW_A_IFRULE: nest, repeated; statements about interfaces, which
+ *                 apply whatever their order:
+ *       NDVMFW_IFRULE_A_KIND: NLA_U8, enum ndvmfw_ifrule_kind (required)
+ *       NDVMFW_IFRULE_A_IFACE: nest as NDVMFW_RULE_A_IIF (required); an
+ *                 exact name for NDVMFW_IFRULE_BIND, a name or a prefix
+ *                 for the others
+ *       NDVMFW_IFRULE_A_MAC: binary, 6 bytes, a unicast MAC address;
+ *                 NDVMFW_IFRULE_BIND only (required there)
+ *       NDVMFW_IFRULE_A_SET: NLA_U32, id of the set of addresses (hosts or
+ *                 prefixes) bound to the interface; NDVMFW_IFRULE_BIND
+ *                 only (required there)
+ *       NDVMFW_IFRULE_A_BRIDGE: NLA_NUL_STRING, at most IFNAMSIZ - 1, the
+ *                 bridge to add the interface to; NDVMFW_IFRULE_HOTPLUG
+ *                 only (required there)
+ *
+ *   NDVMFW_IFRULE_BIND gives an interface its identity: a MAC address and
+ *   the source addresses it may use. A xen-netback interface has one
+ *   without it, read from its backend's xenstore directory ("mac", "ip");
+ *   a bind statement for it takes precedence. At most one per name.
+ *
+ *   NDVMFW_IFRULE_ANTISPOOF: frames entering a matching interface must
+ *   carry its identity, checked at netdev ingress before anything else:
+ *   the Ethernet source is the bound MAC; IPv4 and IPv6 sources are bound
+ *   addresses, or the IPv6 link-local address derived from the MAC, or
+ *   the unspecified address in ICMPv6 and hop-by-hop (MLD) packets; ARP
+ *   carries the bound MAC as sender and a bound IPv4 address or 0.0.0.0
+ *   as sender address. VLAN-tagged frames and other protocols are
+ *   dropped, and so is everything from an interface without an identity.
+ *   Each drop is counted per interface (NDVMFW_CMD_GET_LINKS).
+ *
+ *   NDVMFW_IFRULE_HOTPLUG: a matching interface is added to the bridge and
+ *   brought up when it appears (and for the existing ones when the rule
+ *   set is committed). For a xen-netback interface the module then writes
+ *   "hotplug-status" = "connected" in the backend's xenstore directory,
+ *   which lets netback connect the frontend, gives it a MAC of its own
+ *   (fe:ff:ff:DD:DD:NN from the frontend's domain id DDDD and the device
+ *   handle NN, instead of netback's fe:ff:ff:ff:ff:ff, which a bridge
+ *   with two such ports would take as its own address), and once the
+ *   toolstack has taken the device offline and it is gone, deletes the
+ *   backend directory: the jobs of vif-bridge, udev and xl devd.
+ *
+ * NDVMFW_CMD_GET_LINKS (dump)
+ * --------------------
+ *   No attributes. One message per interface of the initial namespace
+ *   that is a xen-netback device or that an NDVMFW_A_IFRULE statement
+ *   names, with an NDVMFW_A_LINK nest:
+ *       NDVMFW_LINK_A_NAME: NLA_NUL_STRING
+ *       NDVMFW_LINK_A_IFINDEX: NLA_U32
+ *       NDVMFW_LINK_A_XEN_PATH: NLA_NUL_STRING, the backend's xenstore
+ *                 directory (xen-netback devices only)
+ *       NDVMFW_LINK_A_XEN_DOMID: NLA_U32, the frontend's domain id
+ *       NDVMFW_LINK_A_IDENT: NLA_U8, enum ndvmfw_ident_source
+ *       NDVMFW_LINK_A_MAC: binary, 6 bytes, the bound MAC (if any)
+ *       NDVMFW_LINK_A_ELEM: nest as NDVMFW_SET_A_ELEM, repeated, the
+ *                 bound addresses
+ *       NDVMFW_LINK_A_ANTISPOOF: NLA_U8, 1 if antispoof applies
+ *       NDVMFW_LINK_A_HOTPLUG: NLA_U8, enum ndvmfw_hotplug_state
+ *       NDVMFW_LINK_A_BRIDGE: NLA_NUL_STRING, the hotplug bridge
+ *       NDVMFW_LINK_A_DROP_MAC, NDVMFW_LINK_A_DROP_IP,
+ *       NDVMFW_LINK_A_DROP_ARP, NDVMFW_LINK_A_DROP_OTHER: NLA_U64, frames
+ *                 antispoof dropped for a wrong Ethernet source, IP
+ *                 source, ARP sender, or for anything else (no identity,
+ *                 VLAN tag, other protocol, truncated header). Counted by
+ *                 name, so they survive the interface being re-created.
  *
  * NDVMFW_CMD_SEAL
  * ---------------
@@ -124,7 +188,7 @@
  * computed by the kernel from the rule set it validated, and by fwctl
  * offline from a rules file:
  *
- *   "ndvmfw\0\1"                      magic and format version
+ *   "ndvmfw\0\2"                      magic and format version
  *   u8 policy
  *   for each named set, by id:  u8 1, u8 namelen, name, elements
  *   u8 0
@@ -132,6 +196,10 @@
  *     u8 verdict, u32 flags, iface(in), iface(out), u8 family, u16 proto
  *     (0xffff: any), u32 state, endpoint(src), endpoint(dst),
  *     u16 number of icmp entries, each: u8 type, u8 code, u8 code given
+ *   u32 number of interface statements, then for each:
+ *     u8 kind, iface, 6 bytes MAC (zero unless bind), endpoint-like set
+ *     (u8 kind 0 none, 1 named: u8 len, name; 2 anonymous: elements),
+ *     u8 len, bridge name
  *   iface:    u8 mode (0 none, 1 exact, 2 prefix), u8 len, name
  *   endpoint: u8 kind (0 any, 1 named set: u8 len, name; 2 anonymous set:
  *             elements), u16 number of port ranges, each u16 lo, u16 hi
@@ -153,6 +221,7 @@
 #define NDVMFW_MAX_ELEMS	(2 * 1024 * 1024)
 #define NDVMFW_MAX_PORTS	256	/* port ranges per endpoint */
 #define NDVMFW_MAX_ICMP		64	/* icmp entries per rule */
+#define NDVMFW_MAX_IFRULES	4096	/* bind, antispoof, hotplug */
 
 enum ndvmfw_cmd {
 	NDVMFW_CMD_UNSPEC,
@@ -160,6 +229,7 @@ enum ndvmfw_cmd {
 	NDVMFW_CMD_LOAD,
 	NDVMFW_CMD_SEAL,
 	NDVMFW_CMD_GET_RULES,
+	NDVMFW_CMD_GET_LINKS,
 	__NDVMFW_CMD_MAX
 };
 
@@ -219,6 +289,8 @@ enum ndvmfw_attr {
 	NDVMFW_A_EXTHDR_PACKETS,
 	NDVMFW_A_VLAN_PACKETS,
 	NDVMFW_A_LOG_SUPPRESSED,
+	NDVMFW_A_IFRULE,
+	NDVMFW_A_LINK,
 	__NDVMFW_A_MAX
 };
 
@@ -299,5 +371,63 @@ enum ndvmfw_icmp_attr {
 };
 
 #define NDVMFW_ICMP_A_MAX (__NDVMFW_ICMP_A_MAX - 1)
+
+enum ndvmfw_ifrule_kind {
+	NDVMFW_IFRULE_UNSPEC,
+	NDVMFW_IFRULE_BIND,
+	NDVMFW_IFRULE_ANTISPOOF,
+	NDVMFW_IFRULE_HOTPLUG,
+	__NDVMFW_IFRULE_MAX
+};
+
+#define NDVMFW_IFRULE_MAX (__NDVMFW_IFRULE_MAX - 1)
+
+enum ndvmfw_ifrule_attr {
+	NDVMFW_IFRULE_A_UNSPEC,
+	NDVMFW_IFRULE_A_KIND,
+	NDVMFW_IFRULE_A_IFACE,
+	NDVMFW_IFRULE_A_MAC,
+	NDVMFW_IFRULE_A_SET,
+	NDVMFW_IFRULE_A_BRIDGE,
+	__NDVMFW_IFRULE_A_MAX
+};
+
+#define NDVMFW_IFRULE_A_MAX (__NDVMFW_IFRULE_A_MAX - 1)
+
+enum ndvmfw_ident_source {
+	NDVMFW_IDENT_NONE,	/* no identity: antispoof drops everything */
+	NDVMFW_IDENT_BIND,	/* a bind statement */
+	NDVMFW_IDENT_XEN,	/* the backend's xenstore directory */
+	NDVMFW_IDENT_PENDING,	/* xenstore not read yet */
+};
+
+enum ndvmfw_hotplug_state {
+	NDVMFW_HOTPLUG_NONE,	/* no hotplug statement matches */
+	NDVMFW_HOTPLUG_PENDING,
+	NDVMFW_HOTPLUG_DONE,	/* bridged and up (xen: connected) */
+	NDVMFW_HOTPLUG_FAILED,	/* see the kernel log */
+};
+
+enum ndvmfw_link_attr {
+	NDVMFW_LINK_A_UNSPEC,
+	NDVMFW_LINK_A_PAD,
+	NDVMFW_LINK_A_NAME,
+	NDVMFW_LINK_A_IFINDEX,
+	NDVMFW_LINK_A_XEN_PATH,
+	NDVMFW_LINK_A_XEN_DOMID,
+	NDVMFW_LINK_A_IDENT,
+	NDVMFW_LINK_A_MAC,
+	NDVMFW_LINK_A_ELEM,
+	NDVMFW_LINK_A_ANTISPOOF,
+	NDVMFW_LINK_A_HOTPLUG,
+	NDVMFW_LINK_A_BRIDGE,
+	NDVMFW_LINK_A_DROP_MAC,
+	NDVMFW_LINK_A_DROP_IP,
+	NDVMFW_LINK_A_DROP_ARP,
+	NDVMFW_LINK_A_DROP_OTHER,
+	__NDVMFW_LINK_A_MAX
+};
+
+#define NDVMFW_LINK_A_MAX (__NDVMFW_LINK_A_MAX - 1)
 
 #endif /* _UAPI_NDVMFW_H */

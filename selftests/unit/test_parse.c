@@ -385,6 +385,25 @@ static const struct {
 	{ "accept \x01\n", "t:1:8: unexpected character '\\x01'" },
 	{ "\xff\xfe garbage\n", "t:1:1: unknown keyword '\\xff\\xfe'" },
 	{ "accept in \x1b[31m\n", "t:1:11: unexpected character '\\x1b'" },
+	{ "bind vif* mac 02:00:00:00:00:01 ip 10.0.0.1\n",
+	  "t:1:6: bind needs an interface name, not a pattern 'vif*'" },
+	{ "bind v mac 03:00:00:00:00:01 ip 10.0.0.1\n",
+	  "t:1:12: not a unicast MAC address '03:00:00:00:00:01'" },
+	{ "bind v mac 02:00:00:00:00 ip 10.0.0.1\n",
+	  "t:1:12: bad MAC address '02:00:00:00:00'" },
+	{ "bind v mac 02:00:00:00:00:01\n",
+	  "t:1:12: expected 'ip' after '02:00:00:00:00:01'" },
+	{ "bind v mac 02:00:00:00:00:01 ip 10.0.0.1,\n",
+	  "t:1:41: expected address after ','" },
+	{ "bind v mac 02:00:00:00:00:01 ip @nope\n",
+	  "t:1:33: unknown set '@nope'" },
+	{ "hotplug vif*\n", "t:1:9: expected 'bridge' after 'vif*'" },
+	{ "hotplug vif* bridge br*\n",
+	  "t:1:21: bridge must be a name, not a pattern 'br*'" },
+	{ "antispoof\n", "t:1:1: expected interface after 'antispoof'" },
+	{ "bind v mac 02:00:00:00:00:01 ip 1.1.1.1\n"
+	  "bind v mac 02:00:00:00:00:02 ip 1.1.1.2\n",
+	  "t:2:1: interface bound twice" },
 	{ "drop # comment {\n\n  accept  to  { 1.2.3.4,\t# c\n x }\n",
 	  "t:4:2: bad address 'x'" },
 	/* refused by ndvmfw_ruleset_check(), at the line of the rule */
@@ -583,9 +602,9 @@ static void test_files(void)
 static void test_digest(void)
 {
 	static const char tiny[] =
-		"c0cc7630e4d349d5c5b9a1f7ae715dfae3e6c061da69f2a662dad7fd9e72a149";
+		"264e75be3c7c5612cc56efac3bd9f251f9fc1e0978e59f3bebdcf4b1d6e9019e";
 	static const char empty[] =
-		"1de93451a1df3cc4c1765b4143d9701009b83a909bbb3e7c0345d3c104930e99";
+		"67a7843914bdc96ac56f94b99c6e6bd306e8331c58a67551cafd3d8910b52875";
 	u8 d[NDVMFW_DIGEST_LEN];
 	char hex[2 * NDVMFW_DIGEST_LEN + 1], err[4300];
 	struct fw_rules r;
