@@ -2,9 +2,12 @@
 #
 #   make            build kmod/ndvmfw.ko and ctl/fwctl
 #   make deps       install every Debian package the build, tests and demo need
-#   make check      the test suite (unit tests, both kernels in QEMU)
+#   make check      the test suite (unit tests, both kernels in QEMU, the
+#                   NDVM image's boot tests, the real-Xen test)
 #   make check-long the differential test against nftables at full size
 #                   (1,000 rule sets x 1,000 packets per kernel; hours)
+#   make check-xen  the real-Xen test: Xen 4.17 in QEMU TCG, dom0 with the
+#                   module and a PV guest (selftests/xen/run.sh)
 #   make ndvm       the userspace-less NDVM image (build/ndvm/VER/)
 #   make demo       boot the NDVM image in QEMU with a guest and an uplink,
 #                   sealed with rules/demo.rules, and drive flows through it
@@ -54,6 +57,11 @@ check-long:
 	TESTS=diff DIFF=$${DIFF:-1000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
 		selftests/run.sh
 
+# Also part of "make check".
+check-xen:
+	scripts/deps.sh --if-missing
+	selftests/xen/run.sh
+
 ndvm:
 	scripts/deps.sh --if-missing
 	scripts/mkndvm.sh --kver $${KVER:-6.1}
@@ -93,4 +101,4 @@ bench-native: $(BENCH_DIR)/gen $(BENCH_DIR)/native
 	done; done
 	$(BENCH_DIR)/native $(BENCH_DIR) $(BENCH_SIZES)
 
-.PHONY: all module fwctl deps check check-long ndvm demo clean bench-native
+.PHONY: all module fwctl deps check check-long check-xen ndvm demo clean bench-native

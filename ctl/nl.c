@@ -18,7 +18,7 @@
 
 enum fw_level {
 	FW_L_NONE, FW_L_TOP, FW_L_SET, FW_L_ELEM, FW_L_RULE, FW_L_IFACE,
-	FW_L_ADDR, FW_L_PORT, FW_L_ICMP,
+	FW_L_ADDR, FW_L_PORT, FW_L_ICMP, FW_L_IFRULE,
 };
 
 static const char *const fw_top_names[NDVMFW_A_MAX + 1] = {
@@ -45,6 +45,16 @@ static const char *const fw_top_names[NDVMFW_A_MAX + 1] = {
 	[NDVMFW_A_EXTHDR_PACKETS] = "NDVMFW_A_EXTHDR_PACKETS",
 	[NDVMFW_A_VLAN_PACKETS] = "NDVMFW_A_VLAN_PACKETS",
 	[NDVMFW_A_LOG_SUPPRESSED] = "NDVMFW_A_LOG_SUPPRESSED",
+	[NDVMFW_A_IFRULE] = "NDVMFW_A_IFRULE",
+	[NDVMFW_A_LINK] = "NDVMFW_A_LINK",
+};
+
+static const char *const fw_ifrule_names[NDVMFW_IFRULE_A_MAX + 1] = {
+	[NDVMFW_IFRULE_A_KIND] = "NDVMFW_IFRULE_A_KIND",
+	[NDVMFW_IFRULE_A_IFACE] = "NDVMFW_IFRULE_A_IFACE",
+	[NDVMFW_IFRULE_A_MAC] = "NDVMFW_IFRULE_A_MAC",
+	[NDVMFW_IFRULE_A_SET] = "NDVMFW_IFRULE_A_SET",
+	[NDVMFW_IFRULE_A_BRIDGE] = "NDVMFW_IFRULE_A_BRIDGE",
 };
 
 static const char *const fw_set_names[NDVMFW_SET_A_MAX + 1] = {
@@ -107,6 +117,7 @@ static const struct {
 	[FW_L_ADDR] = { fw_addr_names, NDVMFW_ADDR_A_MAX },
 	[FW_L_PORT] = { fw_port_names, NDVMFW_PORT_A_MAX },
 	[FW_L_ICMP] = { fw_icmp_names, NDVMFW_ICMP_A_MAX },
+	[FW_L_IFRULE] = { fw_ifrule_names, NDVMFW_IFRULE_A_MAX },
 };
 
 static enum fw_level fw_child_level(enum fw_level l, unsigned int type)
@@ -114,7 +125,10 @@ static enum fw_level fw_child_level(enum fw_level l, unsigned int type)
 	switch (l) {
 	case FW_L_TOP:
 		return type == NDVMFW_A_SET ? FW_L_SET :
-		       type == NDVMFW_A_RULE ? FW_L_RULE : FW_L_NONE;
+		       type == NDVMFW_A_RULE ? FW_L_RULE :
+		       type == NDVMFW_A_IFRULE ? FW_L_IFRULE : FW_L_NONE;
+	case FW_L_IFRULE:
+		return type == NDVMFW_IFRULE_A_IFACE ? FW_L_IFACE : FW_L_NONE;
 	case FW_L_SET:
 		return type == NDVMFW_SET_A_ELEM ? FW_L_ELEM : FW_L_NONE;
 	case FW_L_RULE:
@@ -144,7 +158,8 @@ static void fw_path_append(char *buf, size_t len, enum fw_level l,
 	if (!name)
 		snprintf(buf + used, len - used, " %u", type);
 	else if (l == FW_L_TOP && (type == NDVMFW_A_SET ||
-				   type == NDVMFW_A_RULE))
+				   type == NDVMFW_A_RULE ||
+				   type == NDVMFW_A_IFRULE))
 		snprintf(buf + used, len - used, " #%u", index);
 }
 

@@ -17,4 +17,9 @@
 #define NDVMFW_HAVE_XEN_BACKEND
 #endif
 
+/* xenstore access of the domain itself (report.c) */
+#if IS_ENABLED(CONFIG_XEN)
+#define NDVMFW_HAVE_XENBUS
+#endif
+
 #endif /* _NDVMFW_COMPAT_H */

@@ -811,6 +811,23 @@ static struct notifier_block ndvmfw_netdev_nb = {
 	.notifier_call = ndvmfw_netdev_event,
 };
 
+/* Frames antispoof dropped, all interfaces and reasons together. */
+u64 ndvmfw_links_dropped(void)
+{
+	struct ndvmfw_link_stats *s;
+	u64 sum = 0;
+	int i;
+
+	rtnl_lock();
+	list_for_each_entry(s, &ndvmfw_link_stats, list)
+		for (i = 0; i < NDVMFW_SPOOF_MAX; i++)
+			sum += atomic64_read(&s->drop[i]);
+	rtnl_unlock();
+	for (i = 0; i < NDVMFW_SPOOF_MAX; i++)
+		sum += atomic64_read(&ndvmfw_stats_overflow.drop[i]);
+	return sum;
+}
+
 /* ---- NDVMFW_CMD_GET_LINKS ---- */
 
 static const u64 *ndvmfw_stats_read(const struct ndvmfw_link_stats *s,

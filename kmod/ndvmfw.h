@@ -132,6 +132,7 @@ void ndvmfw_hooks_exit(void);
 /* link.c */
 struct netlink_callback;
 void ndvmfw_links_commit(void);
+u64 ndvmfw_links_dropped(void);
 int ndvmfw_links_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		      void *(*fill_hdr)(struct sk_buff *,
 					struct netlink_callback *));

@@ -23,6 +23,8 @@ check "extack names the attribute" \
 	sh -c "nlprobe addr-length | grep -q 'NDVMFW_ELEM_A_ADDR: must be 4 or 16 bytes'"
 check "extack offset resolves to the attribute path" \
 	sh -c "nlprobe verdict-out-of-range | grep -q 'at NDVMFW_A_RULE #0 > NDVMFW_RULE_A_VERDICT'"
+check "extack points at the interface statement" \
+	sh -c "nlprobe bind-prefix | grep -q 'not a pattern (at NDVMFW_A_IFRULE #0)'"
 check_not "other namespaces cannot reach the family" guest g1 $FWCTL status
 check_not "nor load from there" guest g1 $FWCTL load "$R"
 cat /tmp/check.out

@@ -7,12 +7,14 @@
 #   - for each test kernel (6.1, 6.12): one QEMU TCG boot that runs the
 #     VM tests (selftests/*.sh) and reports TAP;
 #   - for each test kernel: the NDVM image's boot tests on the host
-#     (selftests/ndvm/boot.sh: QEMU with TAP devices in network namespaces).
+#     (selftests/ndvm/boot.sh: QEMU with TAP devices in network namespaces);
+#   - once: the real-Xen test (selftests/xen/run.sh, make check-xen): Xen
+#     4.17 in QEMU TCG, dom0 with the module on the 6.1 kernel, a PV guest.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 #
 # Environment: KERNELS="6.1 6.12" (prefixes of scripts/kernels.sh list),
 # TESTS="traffic seal" (VM tests to run; "boot" names the NDVM boot
-# tests; unset: all of them), DIFF=SETSxPACKETS (size of the
+# tests, "xen" the real-Xen test; unset: all of them), DIFF=SETSxPACKETS (size of the
 # differential test, default 50x200; SETSxPACKETS@SEED starts at SEED),
 # VM_TIMEOUT (seconds a VM may run, default 1500; each test gets it too),
 # NDVMFW_CACHE (downloads).
@@ -113,11 +115,12 @@ vm_tests() {
 }
 
 # TESTS split: "boot" is the host-side NDVM boot tests, the rest VM tests.
-VM_TESTS=$(echo " ${TESTS:-} " | sed 's/ boot / /g; s/^ *//; s/ *$//')
-RUN_VM=1 RUN_BOOT=1
+VM_TESTS=$(echo " ${TESTS:-} " | sed 's/ boot / /g; s/ xen / /g; s/^ *//; s/ *$//')
+RUN_VM=1 RUN_BOOT=1 RUN_XEN=1
 if [ -n "${TESTS:-}" ]; then
 	[ -n "$VM_TESTS" ] || RUN_VM=0
 	case " $TESTS " in *" boot "*) ;; *) RUN_BOOT=0 ;; esac
+	case " $TESTS " in *" xen "*) ;; *) RUN_XEN=0 ;; esac
 fi
 
 boot_tests() {
@@ -171,6 +174,21 @@ while read -r ver vmlinuz modroot kdir; do
 		result "$ver: NDVM boot tests completed" $rc
 	fi
 done < <(scripts/kernels.sh list)
+
+# stage 1 of the Xen test: dom0 is the NDVM (it runs the 6.1 kernel)
+if [ "$RUN_XEN" = 1 ]; then
+	start=$(date +%s)
+	selftests/xen/run.sh >"$B/xen.log" 2>&1
+	rc=$?
+	grep -E '^(not ok|# .*(FAIL|SKIP|error|took|xl create))' "$B/xen.log" | head -n 40
+	tap_results xen "$B/xen.log"
+	echo "# real-Xen test took $(($(date +%s) - start)) s (rc=$rc)"
+	if [ $rc = 4 ]; then
+		echo "# real-Xen test skipped: $(grep SKIP "$B/xen.log")"
+	else
+		result "real-Xen test completed" $rc
+	fi
+fi
 
 [ -z "$FAILED" ] || echo "# failed:$FAILED"
 echo "$PASS passed, $FAIL failed"

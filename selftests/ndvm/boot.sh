@@ -37,16 +37,7 @@ NDVM_ROOT=$ROOT
 NDVM_FWNET=$ROOT/build/fwnet
 . selftests/ndvm/host.sh
 
-N=0 FAILS=0
-ok() {
-	N=$((N + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $N - $2"
-	else
-		FAILS=$((FAILS + 1))
-		echo "not ok $N - $2"
-	fi
-}
+. selftests/tap.sh
 skip() { echo "1..0 # SKIP $*"; exit 4; }
 
 [ -c /dev/net/tun ] || modprobe tun 2>/dev/null

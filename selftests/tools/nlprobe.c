@@ -299,6 +299,66 @@ static void c_truncated(struct nlmsghdr *nlh)
 	a->nla_len = 0x4000;
 }
 
+/* One NDVMFW_A_IFRULE: kind, interface, and a MAC of @maclen bytes. */
+static void put_ifrule(struct nlmsghdr *nlh, u8 kind, const char *ifname,
+		       bool prefix, int maclen, bool set)
+{
+	static const u8 mac[8] = { 2, 0, 0, 0, 0, 1 };
+	struct nlattr *f, *i;
+
+	put_load_head(nlh);
+	f = mnl_attr_nest_start(nlh, NDVMFW_A_IFRULE);
+	mnl_attr_put_u8(nlh, NDVMFW_IFRULE_A_KIND, kind);
+	i = mnl_attr_nest_start(nlh, NDVMFW_IFRULE_A_IFACE);
+	mnl_attr_put_strz(nlh, NDVMFW_IFACE_A_NAME, ifname);
+	if (prefix)
+		mnl_attr_put(nlh, NDVMFW_IFACE_A_PREFIX, 0, NULL);
+	mnl_attr_nest_end(nlh, i);
+	if (maclen)
+		mnl_attr_put(nlh, NDVMFW_IFRULE_A_MAC, maclen, mac);
+	if (set)
+		mnl_attr_put_u32(nlh, NDVMFW_IFRULE_A_SET, 0);
+	mnl_attr_nest_end(nlh, f);
+}
+
+static void c_ifrule_kind(struct nlmsghdr *nlh)
+{
+	put_ifrule(nlh, NDVMFW_IFRULE_MAX + 1, "vif", true, 0, false);
+}
+
+static void c_bind_prefix(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 1 };
+
+	put_ifrule(nlh, NDVMFW_IFRULE_BIND, "vif", true, 6, true);
+	put_set(nlh, 0, a, sizeof(a), 32);
+}
+
+static void c_bind_mac_len(struct nlmsghdr *nlh)
+{
+	put_ifrule(nlh, NDVMFW_IFRULE_BIND, "vif1.0", false, 8, false);
+}
+
+static void c_bind_no_set(struct nlmsghdr *nlh)
+{
+	put_ifrule(nlh, NDVMFW_IFRULE_BIND, "vif1.0", false, 6, false);
+}
+
+static void c_antispoof_mac(struct nlmsghdr *nlh)
+{
+	put_ifrule(nlh, NDVMFW_IFRULE_ANTISPOOF, "vif", true, 6, false);
+}
+
+static void c_hotplug_no_bridge(struct nlmsghdr *nlh)
+{
+	put_ifrule(nlh, NDVMFW_IFRULE_HOTPLUG, "vif", true, 0, false);
+}
+
+static void c_links_attr(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, NDVMFW_A_LINK, 0);
+}
+
 static void c_status_attr(struct nlmsghdr *nlh)
 {
 	mnl_attr_put_u8(nlh, NDVMFW_A_SEALED, 0);
@@ -343,6 +403,15 @@ static const struct {
 	{ "iface-too-long", NDVMFW_CMD_LOAD, c_iface_long, EINVAL, false },
 	{ "state-unknown-bit", NDVMFW_CMD_LOAD, c_state, EINVAL, false },
 	{ "truncated", NDVMFW_CMD_LOAD, c_truncated, EINVAL, false },
+	{ "ifrule-kind", NDVMFW_CMD_LOAD, c_ifrule_kind, ERANGE, false },
+	{ "bind-prefix", NDVMFW_CMD_LOAD, c_bind_prefix, EINVAL, false },
+	{ "bind-mac-length", NDVMFW_CMD_LOAD, c_bind_mac_len, ERANGE, false },
+	{ "bind-without-set", NDVMFW_CMD_LOAD, c_bind_no_set, EINVAL, false },
+	{ "antispoof-with-mac", NDVMFW_CMD_LOAD, c_antispoof_mac, EINVAL, false },
+	{ "hotplug-no-bridge", NDVMFW_CMD_LOAD, c_hotplug_no_bridge, EINVAL,
+	  false },
+	{ "links-with-attr", NDVMFW_CMD_GET_LINKS, c_links_attr, EINVAL, false },
+	{ "unprivileged-links", NDVMFW_CMD_GET_LINKS, NULL, EPERM, true },
 	{ "status-with-attr", NDVMFW_CMD_GET_STATUS, c_status_attr, EINVAL, false },
 	{ "seal-with-attr", NDVMFW_CMD_SEAL, c_status_attr, EINVAL, false },
 	{ "unprivileged-load", NDVMFW_CMD_LOAD, c_unprivileged, EPERM, true },
@@ -370,7 +439,8 @@ static int run(unsigned int i)
 	buf = calloc(1, BIG);
 	if (!buf)
 		return 2;
-	nlh = fw_nl_put(&n, buf, cases[i].cmd, 0);
+	nlh = fw_nl_put(&n, buf, cases[i].cmd,
+			cases[i].cmd == NDVMFW_CMD_GET_LINKS ? NLM_F_DUMP : 0);
 	if (cases[i].fill)
 		cases[i].fill(nlh);
 	ret = fw_nl_talk(&n, nlh, NULL, NULL);
