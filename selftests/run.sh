@@ -54,6 +54,10 @@ build_tools() {
 	make -s fwctl &&
 	cc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Ikmod -Ictl \
 		-o "$B/nlprobe" selftests/tools/nlprobe.c ctl/nl.c -lmnl &&
+	cc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Ikmod -Ictl \
+		$(pkg-config --cflags libmnl nettle) -o "$B/nlfuzz" \
+		selftests/tools/nlfuzz.c ctl/nl.c ctl/msg.c ctl/parse.c \
+		ctl/print.c kmod/ruleset.c -lmnl -lnettle &&
 	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwnet" \
 		selftests/tools/fwnet.c &&
 	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwpkt" \
@@ -100,7 +104,7 @@ vm_tests() {
 	initrd=$dir/initrd.cpio.gz
 	selftests/vm/mkinitramfs.sh --kver "$ver" -o "$initrd" \
 		--file "$dir/kmod/ndvmfw.ko:/lib/ndvmfw/ndvmfw.ko" \
-		--bin ctl/fwctl --bin "$B/nlprobe" --bin "$B/fwnet" --bin "$B/fwpkt" --bin "$B/fwgen" \
+		--bin ctl/fwctl --bin "$B/nlprobe" --bin "$B/nlfuzz" --bin "$B/fwnet" --bin "$B/fwpkt" --bin "$B/fwgen" \
 		--bin "$(command -v conntrack)" \
 		--dir selftests:/tests --dir rules:/rules \
 		>"$dir/initrd.log" 2>&1 ||

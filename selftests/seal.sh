@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # "load --seal" commits and seals in one step: afterwards every load fails
-# with EPERM, rmmod fails, status says sealed, and the rules keep working.
+# with EPERM (also under fuzzing: nlfuzz -S), rmmod fails, status says
+# sealed, and the rules keep working.
 # Run last: the module cannot be unloaded afterwards.
 . /tests/lib.sh
 
@@ -33,6 +34,9 @@ check "load after seal: EPERM" \
 	sh -c "$FWCTL load $O 2>&1 | grep -q 'Operation not permitted: rule set is sealed'"
 check_not "load --seal after seal fails" $FWCTL load --seal "$O"
 check "seal again is harmless" $FWCTL seal
+check "nlfuzz -S: 2000 mutated requests, SEAL included, while sealed: no load succeeds, the digest never changes" \
+	nlfuzz -S -n 2000 -p 2 -s 7 "$R" "$O"
+sed 's/^/#   /' /tmp/check.out
 check_not "rmmod fails" rmmod ndvmfw
 check "module still loaded" mod_loaded
 check "digest unchanged" [ "$(status_field digest)" = "$want" ]
