@@ -63,7 +63,9 @@ build_tools() {
 	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwpkt" \
 		selftests/tools/fwpkt.c &&
 	cc -O2 -Wall -Wextra -Werror -static -o "$B/fwgen" \
-		selftests/tools/fwgen.c
+		selftests/tools/fwgen.c &&
+	cc -O2 -Wall -Wextra -Werror -static -o "$B/pktfuzz" \
+		selftests/tools/pktfuzz.c
 }
 
 # build_module VER KDIR: W=1 build in build/VER; warnings fail the test
@@ -104,7 +106,7 @@ vm_tests() {
 	initrd=$dir/initrd.cpio.gz
 	selftests/vm/mkinitramfs.sh --kver "$ver" -o "$initrd" \
 		--file "$dir/kmod/ndvmfw.ko:/lib/ndvmfw/ndvmfw.ko" \
-		--bin ctl/fwctl --bin "$B/nlprobe" --bin "$B/nlfuzz" --bin "$B/fwnet" --bin "$B/fwpkt" --bin "$B/fwgen" \
+		--bin ctl/fwctl --bin "$B/nlprobe" --bin "$B/nlfuzz" --bin "$B/pktfuzz" --bin "$B/fwnet" --bin "$B/fwpkt" --bin "$B/fwgen" \
 		--bin "$(command -v conntrack)" \
 		--dir selftests:/tests --dir rules:/rules \
 		>"$dir/initrd.log" 2>&1 ||
