@@ -197,6 +197,64 @@ static void c_set_missing(struct nlmsghdr *nlh)
 	mnl_attr_nest_end(nlh, r);
 }
 
+/*
+ * Regressions named after nf_tables CVE classes, against our interface.
+ * CVE-2022-1015 (an index that wraps a bounds check): set references and
+ * ids at U32_MAX.
+ */
+static void c_cve_1015_set_ref(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 1 };
+	struct nlattr *r, *ep;
+
+	put_load_head(nlh);
+	put_set(nlh, 0, a, sizeof(a), 32);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_SRC);
+	mnl_attr_put_u32(nlh, NDVMFW_ADDR_A_SET, 0xffffffff);
+	mnl_attr_nest_end(nlh, ep);
+	mnl_attr_nest_end(nlh, r);
+}
+
+static void c_cve_1015_set_id(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 1 };
+
+	put_load_head(nlh);
+	put_set(nlh, 0xffffffff, a, sizeof(a), 32);
+}
+
+static void c_cve_1015_ifrule_set(struct nlmsghdr *nlh)
+{
+	static const u8 mac[6] = { 2, 0, 0, 0, 0, 1 };
+	struct nlattr *f, *i;
+
+	put_load_head(nlh);
+	f = mnl_attr_nest_start(nlh, NDVMFW_A_IFRULE);
+	mnl_attr_put_u8(nlh, NDVMFW_IFRULE_A_KIND, NDVMFW_IFRULE_BIND);
+	i = mnl_attr_nest_start(nlh, NDVMFW_IFRULE_A_IFACE);
+	mnl_attr_put_strz(nlh, NDVMFW_IFACE_A_NAME, "vif1.0");
+	mnl_attr_nest_end(nlh, i);
+	mnl_attr_put(nlh, NDVMFW_IFRULE_A_MAC, sizeof(mac), mac);
+	mnl_attr_put_u32(nlh, NDVMFW_IFRULE_A_SET, 0xffffffff);
+	mnl_attr_nest_end(nlh, f);
+}
+
+/*
+ * CVE-2024-1086 (a verdict with hidden bits): a verdict in four bytes,
+ * ACCEPT in the low one, must not be taken as ACCEPT.
+ */
+static void c_cve_1086_verdict_bits(struct nlmsghdr *nlh)
+{
+	struct nlattr *r;
+
+	put_load_head(nlh);
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u32(nlh, NDVMFW_RULE_A_VERDICT, 0xffff0000 | NDVMFW_ACCEPT);
+	mnl_attr_nest_end(nlh, r);
+}
+
 static void c_anon_unused(struct nlmsghdr *nlh)
 {
 	static const u8 a[4] = { 10, 0, 0, 0 };
@@ -403,6 +461,14 @@ static const struct {
 	{ "iface-too-long", NDVMFW_CMD_LOAD, c_iface_long, EINVAL, false },
 	{ "state-unknown-bit", NDVMFW_CMD_LOAD, c_state, EINVAL, false },
 	{ "truncated", NDVMFW_CMD_LOAD, c_truncated, EINVAL, false },
+	{ "cve-2022-1015-set-ref", NDVMFW_CMD_LOAD, c_cve_1015_set_ref,
+	  EINVAL, false },
+	{ "cve-2022-1015-set-id", NDVMFW_CMD_LOAD, c_cve_1015_set_id, EINVAL,
+	  false },
+	{ "cve-2022-1015-ifrule-set", NDVMFW_CMD_LOAD, c_cve_1015_ifrule_set,
+	  EINVAL, false },
+	{ "cve-2024-1086-verdict-bits", NDVMFW_CMD_LOAD,
+	  c_cve_1086_verdict_bits, EINVAL, false },
 	{ "ifrule-kind", NDVMFW_CMD_LOAD, c_ifrule_kind, ERANGE, false },
 	{ "bind-prefix", NDVMFW_CMD_LOAD, c_bind_prefix, EINVAL, false },
 	{ "bind-mac-length", NDVMFW_CMD_LOAD, c_bind_mac_len, ERANGE, false },
