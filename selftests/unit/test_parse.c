@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "parse.h"
+#include "roundtrip.h"
 
 static unsigned int fw_ntests, fw_nfailed;
 static const char *fw_dir = ".";
@@ -77,76 +78,12 @@ static int fw_parse_str(const char *s, struct fw_rules *r, char *err,
 	return fw_parse_buf("t", s, strlen(s), r, err, errlen);
 }
 
-static bool fw_digest_eq(const struct ndvmfw_ruleset *a,
-			 const struct ndvmfw_ruleset *b)
-{
-	u8 da[NDVMFW_DIGEST_LEN], db[NDVMFW_DIGEST_LEN];
-
-	ndvmfw_ruleset_digest(a, da);
-	ndvmfw_ruleset_digest(b, db);
-	return !memcmp(da, db, sizeof(da));
-}
-
 static void fw_hex(const u8 *d, char *out)
 {
 	int i;
 
 	for (i = 0; i < NDVMFW_DIGEST_LEN; i++)
 		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
-/* Print @rs; NULL if the printer fails. */
-static char *fw_print_str(const struct ndvmfw_ruleset *rs, size_t *len)
-{
-	char *text = NULL;
-	size_t n = 0;
-	FILE *f;
-	int ret;
-
-	f = open_memstream(&text, &n);
-	if (!f)
-		return NULL;
-	ret = fw_print_ruleset(f, rs);
-	fclose(f);
-	if (ret) {
-		free(text);
-		return NULL;
-	}
-	if (len)
-		*len = n;
-	return text;
-}
-
-/*
- * Print, parse the text, compare digests; print again and compare the text.
- * Return NULL, or a short reason and maybe a parse error in @err.
- */
-static const char *fw_round_trip(const struct ndvmfw_ruleset *rs,
-				 char *err, size_t errlen)
-{
-	const char *why = NULL;
-	char *t1, *t2 = NULL;
-	struct fw_rules r2;
-	size_t n1, n2;
-
-	err[0] = '\0';
-	t1 = fw_print_str(rs, &n1);
-	if (!t1)
-		return "print failed";
-	if (fw_parse_buf("printed", t1, n1, &r2, err, errlen)) {
-		why = "printed text does not parse";
-		goto out;
-	}
-	if (!fw_digest_eq(rs, &r2.rs))
-		why = "digest changed";
-	t2 = fw_print_str(&r2.rs, &n2);
-	if (!why && (!t2 || n1 != n2 || memcmp(t1, t2, n1)))
-		why = "second print differs";
-	fw_rules_free(&r2);
-out:
-	free(t1);
-	free(t2);
-	return why;
 }
 
 static void fw_round_trip_ok(const struct ndvmfw_ruleset *rs,
