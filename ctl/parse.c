@@ -1017,25 +1017,39 @@ static int fw_ifrule_add(struct fw_parser *p, const struct ndvmfw_ifrule *f,
 	return 0;
 }
 
+static int fw_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Six pairs of hex digits separated by ':', nothing else: sscanf()'s %x
+ * would also take a sign or "0x" ("-2:00:00:00:00:01" as fe:...).
+ */
 static int fw_mac(struct fw_parser *p, u8 *mac)
 {
 	const struct fw_tok *t = &p->tok;
-	unsigned int b[6];
-	char s[18], end;
-	int i;
+	int i, hi, lo;
 
 	if (t->type != FW_WORD)
 		return fw_expected(p, "MAC address");
 	if (t->len != 17)
 		return fw_fail(p, t, "bad MAC address");
-	memcpy(s, t->s, t->len);
-	s[t->len] = '\0';
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &end) != 6)
-		return fw_fail(p, t, "bad MAC address");
-	for (i = 0; i < 6; i++)
-		mac[i] = b[i];
-	if ((mac[0] & 1) || !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5]))
+	for (i = 0; i < 6; i++) {
+		hi = fw_hex_digit(t->s[3 * i]);
+		lo = fw_hex_digit(t->s[3 * i + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && t->s[3 * i + 2] != ':'))
+			return fw_fail(p, t, "bad MAC address");
+		mac[i] = hi << 4 | lo;
+	}
+	if ((mac[0] & 1) ||
+	    !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
 		return fw_fail(p, t, "not a unicast MAC address");
 	fw_next(p);
 	return 0;
