@@ -14,6 +14,11 @@
 #   make bench-native  classifier lookup speed against DPDK rte_acl and a
 #                   linear scan on ClassBench-like rule sets (bench/native.c);
 #                   BENCH_SIZES=100 for a quick run
+#   make bench-vm   packets per second through ndvmfw, nftables (linear and
+#                   interval set) and iptables-legacy at N = 100..100k rules,
+#                   one QEMU TCG boot per kernel, interleaved rounds; writes
+#                   build/bench-vm/RESULTS.md and results.png (bench/vm.sh;
+#                   BENCH_VM_QUICK=1 for a quick run)
 #
 # KDIR selects the kernel to build the module for; by default the running
 # kernel's build tree, else the Debian 6.1 headers "make deps" installs.
@@ -101,4 +106,8 @@ bench-native: $(BENCH_DIR)/gen $(BENCH_DIR)/native
 	done; done
 	$(BENCH_DIR)/native $(BENCH_DIR) $(BENCH_SIZES)
 
-.PHONY: all module fwctl deps check check-long check-xen ndvm demo clean bench-native
+# Variables: see bench/vm.sh (BENCH_VM_SIZES, _ROUNDS, _SECONDS, _KERNELS...).
+bench-vm:
+	bench/vm.sh
+
+.PHONY: all module fwctl deps check check-long check-xen ndvm demo clean bench-native bench-vm
