@@ -187,6 +187,7 @@ rte_acl and a linear scan on bench/gen's ClassBench-like rule sets, on
 the host, not in a VM, same snapshot as above:
 
 EOF
-	sed 's/^/    /' "$OUT/native.txt"
+	# its log lines as a code block, its markdown tables as they are
+	awk '/^###/ { t = 1 } { print t ? $0 : "    " $0 }' "$OUT/native.txt"
 	echo
 fi

@@ -4,7 +4,8 @@
 # kernel, interleaved rounds; tables, a plot and bench's RESULTS.md.
 #
 # Usage (as root, from anywhere; installs what it needs via apt):
-#   bench/vm.sh                full run (about 25 minutes per kernel)
+#   bench/vm.sh                full run (about 15 minutes per kernel on 2
+#                              shared CPUs, then bench-native)
 #   BENCH_VM_QUICK=1 bench/vm.sh   quick run (N = 100 1000, 2 rounds of 2 s)
 #
 # Environment (defaults in brackets; quick mode's in braces):
@@ -12,7 +13,7 @@
 #                      ["6.1 6.12"]
 #   BENCH_VM_SIZES     rule set sizes N ["100 1000 10000 100000"] {"100 1000"}
 #   BENCH_VM_ROUNDS    rounds [3] {2}
-#   BENCH_VM_SECONDS   seconds of traffic per measurement [8] {2}
+#   BENCH_VM_SECONDS   seconds of traffic per measurement [6] {2}
 #   BENCH_VM_CONFIGS   subset of: none drop ingress nft-linear nft-set
 #                      iptables ndvmfw [all]
 #   BENCH_VM_LOADMAX   seconds one rule set may take to load in the VM,
@@ -54,7 +55,7 @@ if [ "${BENCH_VM_QUICK:-0}" = 1 ]; then
 	SIZES=${BENCH_VM_SIZES:-100 1000} ROUNDS=${BENCH_VM_ROUNDS:-2} SECS=${BENCH_VM_SECONDS:-2}
 else
 	SIZES=${BENCH_VM_SIZES:-100 1000 10000 100000} ROUNDS=${BENCH_VM_ROUNDS:-3}
-	SECS=${BENCH_VM_SECONDS:-8}
+	SECS=${BENCH_VM_SECONDS:-6}
 fi
 KERNELS=${BENCH_VM_KERNELS:-6.1 6.12}
 ALL_CONFIGS="none drop ingress nft-linear nft-set iptables ndvmfw"
@@ -227,7 +228,7 @@ summarize() {
 
 plot() {
 	local args="" v
-	for v in $DONE; do args="$args $v $OUT/$v/summary.tsv"; done
+	for v in $DONE; do args="$args $(echo "$v" | cut -d. -f1,2) $OUT/$v/summary.tsv"; done
 	gnuplot -e "out='$OUT/results.png'; files='$args'" bench/plot.gp ||
 		say "gnuplot failed"
 }
