@@ -275,6 +275,10 @@ measure() {
 	pps=$(echo "$res" | sed -n 's/.* \([0-9]*\)pps.*/\1/p')
 	[ -n "$usec" ] || log "pktgen result: $res"
 	echo "BENCH cfg=$c n=$n round=$r usec=${usec:-0} sent=${sent:-0} pps=${pps:-0} cnt=$((${c1:-0} - ${c0:-0})) load=$LOAD_S"
+	# where packets went that the policy did not count: the rules that matched
+	[ "$c" = ndvmfw ] && [ "$((${c1:-0} - ${c0:-0}))" != "${sent:-0}" ] &&
+		fwctl stats | awk '$2 == "packets" && $3 > 0 || NF == 2 && $2 > 0' |
+		head -n 12 | sed "s/^/# ndvmfw:$n round $r stats: /"
 	deactivate "$c" "$n"
 }
 

@@ -39,8 +39,8 @@
 # overlapping by construction) and iptables-legacy rules (N.ipt). The
 # traffic's source addresses and ports fall in the same space, so a lookup
 # cannot dismiss it at the first field; a packet matches one of the N
-# pairs with probability N / (65534 * 50000) and otherwise reaches the
-# final drop.
+# pairs with probability about N / (65534 * 65535) and otherwise reaches
+# the final drop.
 #
 # Output in BENCH_VM_OUT: rules/ (the rule files), src/ (the snapshot
 # measured), VER/console.log, VER/results.tsv (one line per measurement),
