@@ -239,7 +239,7 @@ static inline u32 ndvmfw_key_dim(const struct ndvmfw_cls *cls, unsigned int k,
 	const struct ndvmfw_u128 *b = cls->bnd[k];
 	u32 lo = 0, hi = cls->nbnd[k];
 
-	if (!hi)	/* every rule bound fits: so do the keys (clamped) */
+	if (!hi)	/* every rule bound is below U32_MAX: keys clamp past them */
 		return v->hi || v->lo > U32_MAX ? U32_MAX : (u32)v->lo;
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
@@ -728,7 +728,11 @@ static int ndvmfw_narrow(struct ndvmfw_cls *cls)
 				const struct ndvmfw_range *r =
 					&cls->ranges[w->off[d] + j];
 
-				if (r->hi.hi || r->hi.lo > U32_MAX)
+				/*
+				 * Keys clamp to U32_MAX, so a range that
+				 * reaches it would match every larger key.
+				 */
+				if (r->hi.hi || r->hi.lo >= U32_MAX)
 					wide |= 1U << d;
 			}
 		}
