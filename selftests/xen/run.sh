@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh - the real-Xen test ("make check-xen"), stage 1: Xen 4.17 under
-# QEMU TCG, a PV dom0 on the Debian 6.1 kernel that plays the NDVM, and
-# one PV guest with xen-netfront whose vif the module is to connect.
+# run.sh - the real-Xen test ("make check-xen"): Xen 4.17 under QEMU TCG,
+# a PV dom0 on the Debian 6.1 kernel, in one boot two stages. Stage 1:
+# dom0 plays the NDVM, and one PV guest with xen-netfront has its vif in
+# dom0, which the module is to connect. Stage 2: the NDVM is its own PV
+# driver domain, booted from the userspace-less image of
+# scripts/mkndvm.sh, and the guest's vif is in the NDVM.
 #
 # Usage: selftests/xen/run.sh
 #
@@ -16,7 +19,19 @@
 #
 # The guest sends marked packets (build/xen/fwpkt) round after round:
 # allowed ones, a denied one, a spoofed source IP and a spoofed source
-# MAC; receivers in "up" record which arrive. dom0.sh prints TAP. This
+# MAC; receivers in "up" record which arrive.
+#
+# Stage 2 (dom0.sh "stage2"): dom0 destroys the guest, loads
+# selftests/xen/stage2-dom0.rules, and creates "ndvm" (driver_domain=1,
+# 128 MiB) from build/xen/ndvm/ (scripts/mkndvm.sh) with its rules medium,
+# build/xen/ndvm.sqfs (stage2.rules as ndvm.rules, stage2.net as
+# ndvm.net), as a read-only vbd; then "guest2" (guest.sh) with
+# vif backend=ndvm and no script:
+#
+#   guest2 -- vifG.0 -- br0 -- eth0 (netfront) | ndvm      netns "up"
+#   vifN.0 (netback in dom0) -- br0 -- up0 (veth) --------- eth0 10.137.0.1
+#
+# The same flows and verdicts, now in the NDVM. dom0.sh prints TAP. This
 # script prints the TAP lines and exits 0 if all passed, 1 if not, 4 to
 # skip (the machine cannot run it: no QEMU, no apt/dpkg).
 #
@@ -33,11 +48,13 @@
 #                        shell loop) and leaves "hotplug" out of the
 #                        rules: validates the harness without the
 #                        kernel's hotplug
-#   XEN_TIMEOUT=SEC      wall-clock limit of the QEMU run (default 300)
+#   XEN_STAGE2=0         stage 1 only (the NDVM image is not built)
+#   XEN_TIMEOUT=SEC      wall-clock limit of the QEMU run (default 480)
 #   NDVMFW_CACHE=DIR     downloads (default /var/cache/ndvmfw)
 # Outputs in build/xen/: console.log (Xen, dom0 and its TAP; console.raw
-# while QEMU runs), guest.log (the guest's console, which dom0.sh
-# prints), build logs.
+# while QEMU runs), guest.log, ndvm.log and guest2.log (the consoles of
+# the guest, the NDVM and stage 2's guest, which dom0.sh prints), the
+# NDVM image (ndvm/) and medium (ndvm.sqfs), build logs.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,10 +69,11 @@ XEN_PKGS="xen-hypervisor-$XEN_VER-amd64 xen-utils-$XEN_VER xen-utils-common
 xenstore-utils libxenmisc$XEN_VER libxencall1 libxenevtchn1
 libxenforeignmemory1 libxengnttab1 libxenstore4 libxentoollog1
 libxendevicemodel1 libxenhypfs1 libxentoolcore1 libyajl2"
-# dom0: the Xen backends and the topology; the guest: netfront.
+# dom0: the Xen backends (xen-blkback and loop for the NDVM's rules
+# medium) and the topology; the guest: netfront.
 DOM0_MODS="crc32c_generic xen-privcmd xenfs xen-evtchn xen-gntdev
 xen-gntalloc xen-netback bridge veth nf_conntrack nf_conntrack_bridge
-nf_nat nf_reject_ipv4 nf_reject_ipv6"
+nf_nat nf_reject_ipv4 nf_reject_ipv6 loop xen-blkback"
 GUEST_MODS="crc32c_generic xen-netfront"
 QEMU_PID=""
 
@@ -175,8 +193,24 @@ build_tools() {
 			selftests/tools/fwpkt.c >>"$B/tools.log" 2>&1
 }
 
+# build_ndvm: stage 2's NDVM image (scripts/mkndvm.sh, with the module
+# built above) and its rules medium, a squashfs as "make demo" builds
+build_ndvm() {
+	rm -rf "$B/ndvm" "$B/medium" "$B/ndvm.sqfs"
+	scripts/mkndvm.sh --kver "$VER" --ko "$B/src/kmod/ndvmfw.ko" -o "$B/ndvm" \
+		>"$B/ndvm-build.log" 2>&1 || { cat "$B/ndvm-build.log"; return 1; }
+	mkdir -p "$B/medium"
+	cp selftests/xen/stage2.rules "$B/medium/ndvm.rules"
+	cp selftests/xen/stage2.net "$B/medium/ndvm.net"
+	mksquashfs "$B/medium" "$B/ndvm.sqfs" -noappend -all-root -quiet \
+		>>"$B/ndvm-build.log" 2>&1 || { cat "$B/ndvm-build.log"; return 1; }
+	# at least 64 KiB: the NDVM's partition scan reads that far (a 4 KiB image
+	# gets "unable to read RDB block 8"); squashfs ignores the tail
+	truncate -s ">64K" "$B/ndvm.sqfs"
+}
+
 build_images() {
-	local m gm=() dm=() vmlinux
+	local m gm=() dm=() vmlinux stage2=()
 	for m in $GUEST_MODS; do gm+=(--mod "$m"); done
 	for m in $DOM0_MODS; do dm+=(--mod "$m"); done
 	selftests/vm/mkinitramfs.sh --kver "$VER" -o "$B/guest.gz" \
@@ -192,6 +226,14 @@ build_images() {
 	else
 		cp "$VMLINUZ" "$B/guest-kernel"
 	fi
+	if [ "${XEN_STAGE2:-1}" != 0 ]; then
+		build_ndvm || return 1
+		stage2=(--file "$B/ndvm/initrd.cpio.gz:/boot/ndvm.gz"
+			--file "$B/ndvm.sqfs:/boot/ndvm.sqfs"
+			--file selftests/xen/stage2.rules:/xen/stage2.rules
+			--file selftests/xen/stage2-dom0.rules:/xen/stage2-dom0.rules
+			--file selftests/xen/block-min:/xen/block-min)
+	fi
 	xen_tree "$B/stage/xen" >"$B/xen-tree.log" 2>&1 ||
 		{ cat "$B/xen-tree.log"; return 1; }
 	selftests/vm/mkinitramfs.sh --kver "$VER" -o "$B/dom0.gz" \
@@ -202,6 +244,7 @@ build_images() {
 		--file selftests/tap.sh:/xen/tap.sh \
 		--file selftests/xen/stage1.rules:/xen/stage1.rules \
 		--file "$B/guest-kernel:/boot/vmlinuz" --file "$B/guest.gz:/boot/guest.gz" \
+		${stage2[@]+"${stage2[@]}"} \
 		>"$B/dom0-initrd.log" 2>&1 || { cat "$B/dom0-initrd.log"; return 1; }
 	zcat "$XC/root/boot/xen-$XEN_VER-amd64.gz" >"$B/xen" 2>/dev/null ||
 		{ echo "no boot/xen-$XEN_VER-amd64.gz in the Xen package" >&2; return 1; }
@@ -216,7 +259,8 @@ build_images() {
 boot() {
 	local append="ndvmfw.test=/xen/dom0.sh"
 	[ "${XEN_SHELL_HOTPLUG:-0}" = 1 ] && append="$append xentest.shell_hotplug=1"
-	timeout -k 5 "${XEN_TIMEOUT:-300}" qemu-system-x86_64 \
+	[ "${XEN_STAGE2:-1}" = 0 ] && append="$append xentest.stage2=0"
+	timeout -k 5 "${XEN_TIMEOUT:-480}" qemu-system-x86_64 \
 		-accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$B/xen" \
 		-append "console=com1 com1=115200,8n1 dom0_mem=384M,max:384M noreboot smap=0 xsave=0" \
@@ -250,15 +294,17 @@ main() {
 	say "built in $(($(date +%s) - start)) s: Xen $XEN_VER, dom0 and guest $VER, dom0.gz $(($(stat -c %s "$B/dom0.gz") / 1024)) KiB"
 	t0=$(date +%s)
 	boot
-	say "QEMU ran $(($(date +%s) - t0)) s; total $(($(date +%s) - start)) s; console: $B/console.log, the guest's: $B/guest.log"
+	say "QEMU ran $(($(date +%s) - t0)) s; total $(($(date +%s) - start)) s; console: $B/console.log, the guests': $B/guest.log, $B/guest2.log, the NDVM's: $B/ndvm.log"
 	sed -n 's/^# guest| //p' "$B/console.log" >"$B/guest.log"
-	grep -E '^# ' "$B/console.log" | grep -v '^# guest| '
+	sed -n 's/^# ndvm| //p' "$B/console.log" >"$B/ndvm.log"
+	sed -n 's/^# guest2| //p' "$B/console.log" >"$B/guest2.log"
+	grep -E '^# ' "$B/console.log" | grep -v -E '^# (guest|guest2|ndvm)\| '
 	grep -E '^(not )?ok [0-9]+ - |^1\.\.[0-9]' "$B/console.log"
 	npass=$(grep -cE '^ok [0-9]+ - ' "$B/console.log")
 	nfail=$(grep -cE '^not ok [0-9]+ - ' "$B/console.log")
 	rc=$(sed -n 's/.*NDVMFW-VM-EXIT rc=\([0-9]\{1,\}\).*/\1/p' "$B/console.log" | tail -n 1)
 	if [ -z "$rc" ]; then
-		say "dom0 did not finish (timeout ${XEN_TIMEOUT:-300} s, or a crash): tail of the console:"
+		say "dom0 did not finish (timeout ${XEN_TIMEOUT:-480} s, or a crash): tail of the console:"
 		tail -n 30 "$B/console.log" | sed 's/^/#   /'
 	fi
 	echo "# check-xen: $npass passed, $nfail failed"
