@@ -4,10 +4,12 @@
 #   make deps       install every Debian package the build, tests and demo need
 #   make check      the test suite (unit tests, both kernels in QEMU, the
 #                   NDVM image's boot tests, the real-Xen test)
-#   make check-long the differential test against nftables at full size
-#                   (1,000 rule sets x 1,000 packets per kernel; hours)
+#   make check-long the long runs (hours): the differential test against
+#                   nftables (1,000 rule sets x 1,000 packets per kernel),
+#                   the fuzzers and the soak at full size, libFuzzer
 #   make check-xen  the real-Xen test: Xen 4.17 in QEMU TCG, dom0 with the
-#                   module and a PV guest (selftests/xen/run.sh)
+#                   module and a PV guest, then the NDVM image as a PV
+#                   driver domain (selftests/xen/run.sh)
 #   make ndvm       the userspace-less NDVM image (build/ndvm/VER/)
 #   make demo       boot the NDVM image in QEMU with a guest and an uplink,
 #                   sealed with rules/demo.rules, and drive flows through it
@@ -55,11 +57,16 @@ check:
 	scripts/deps.sh --if-missing
 	selftests/run.sh
 
-# Unit tests with more seeds, then diff.sh at full size in the VMs.
+# Unit tests with more seeds, libFuzzer at 10^7 executions per harness,
+# then in the VMs diff.sh, the netlink and packet fuzzers and the soak at
+# full size (10^6 messages, 10^7 frames, 10^4 loads and 10^3 insmods).
 check-long:
 	scripts/deps.sh --if-missing
 	$(MAKE) -C selftests/unit long
-	TESTS=diff DIFF=$${DIFF:-1000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
+	$(MAKE) -C selftests/fuzz long
+	TESTS="diff fuzz pktfuzz soak" DIFF=$${DIFF:-1000x1000} \
+		NLFUZZ=$${NLFUZZ:-1000000} PKTFUZZ=$${PKTFUZZ:-10000000} \
+		SOAK=$${SOAK:-10000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
 		selftests/run.sh
 
 # Also part of "make check".

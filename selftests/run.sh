@@ -4,20 +4,25 @@
 #   - W=1 builds of the module against every test kernel, no warnings;
 #   - checkpatch --strict on kmod/ and ctl/;
 #   - userspace unit tests (parser, classifier against a reference matcher);
+#   - libFuzzer smoke of the parser and the rule compiler (selftests/fuzz);
 #   - for each test kernel (6.1, 6.12): one QEMU TCG boot that runs the
 #     VM tests (selftests/*.sh) and reports TAP;
 #   - for each test kernel: the NDVM image's boot tests on the host
 #     (selftests/ndvm/boot.sh: QEMU with TAP devices in network namespaces);
 #   - once: the real-Xen test (selftests/xen/run.sh, make check-xen): Xen
-#     4.17 in QEMU TCG, dom0 with the module on the 6.1 kernel, a PV guest.
+#     4.17 in QEMU TCG, dom0 with the module on the 6.1 kernel, a PV guest;
+#     then the NDVM image as a PV driver domain, the guest's vif in it.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 #
 # Environment: KERNELS="6.1 6.12" (prefixes of scripts/kernels.sh list),
 # TESTS="traffic seal" (VM tests to run; "boot" names the NDVM boot
 # tests, "xen" the real-Xen test; unset: all of them), DIFF=SETSxPACKETS (size of the
 # differential test, default 50x200; SETSxPACKETS@SEED starts at SEED),
-# VM_TIMEOUT (seconds a VM may run, default 1500; each test gets it too),
-# NDVMFW_CACHE (downloads).
+# NLFUZZ=MESSAGES, PKTFUZZ=FRAMES, SOAK=LOADSxCYCLES (sizes of fuzz.sh,
+# pktfuzz.sh and soak.sh; defaults 10000, 100000, 500x50), PARALLEL=0
+# (the kernels one after the other, not side by side), VM_TIMEOUT (seconds
+# a VM may run, default 1500; each test gets it too), NDVMFW_CACHE
+# (downloads).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -114,6 +119,9 @@ vm_tests() {
 	append="ndvmfw.test=/tests/vm/tests.sh"
 	[ -n "${TESTS:-}" ] && append="$append ndvmfw.tests=$(echo $VM_TESTS | tr ' ' ,)"
 	[ -n "${DIFF:-}" ] && append="$append ndvmfw.diff=$DIFF"
+	[ -n "${NLFUZZ:-}" ] && append="$append ndvmfw.fuzz=$NLFUZZ"
+	[ -n "${PKTFUZZ:-}" ] && append="$append ndvmfw.pktfuzz=$PKTFUZZ"
+	[ -n "${SOAK:-}" ] && append="$append ndvmfw.soak=$SOAK"
 	append="$append ndvmfw.timeout=${VM_TIMEOUT:-1500}"
 	selftests/vm/run-vm.sh --kernel "$vmlinuz" --initrd "$initrd" \
 		--mem 768 --timeout "${VM_TIMEOUT:-1500}" --append "$append" \
@@ -151,18 +159,23 @@ cat "$B/unit.log"
 tap_results unit "$B/unit.log"
 result "unit tests exit status" $rc
 
+make -s -C selftests/fuzz smoke >"$B/fuzz.log" 2>&1
+rc=$?
+grep -a '^# ' "$B/fuzz.log"
+[ $rc = 0 ] || tail -n 40 "$B/fuzz.log"
+result "libFuzzer smoke: the parser and the rule compiler, regress/ replayed" $rc
+
 checkpatch
 result "checkpatch --strict kmod/ ctl/" $?
 
-while read -r ver vmlinuz modroot kdir; do
-	case " ${KERNELS:-6.1 6.12} " in
-	*" ${ver%%.*}.$(echo "$ver" | cut -d. -f2)"[\ -]*|*" ${ver%%-*} "*) ;;
-	*) continue ;;
-	esac
+# kernel_tests VER VMLINUZ KDIR: the module's build, the VM run and the
+# NDVM boot tests of one kernel; prints its results as result() does
+kernel_tests() {
+	ver=$1 vmlinuz=$2 kdir=$3
 	build_module "$ver" "$kdir"
 	rc=$?
 	result "$ver: W=1 build without warnings" $rc
-	[ $rc = 0 ] || continue
+	[ $rc = 0 ] || return
 	if [ "$RUN_VM" = 1 ]; then
 		start=$(date +%s)
 		vm_tests "$ver" "$vmlinuz"
@@ -179,9 +192,40 @@ while read -r ver vmlinuz modroot kdir; do
 		echo "# $ver: NDVM boot tests took $(($(date +%s) - start)) s"
 		result "$ver: NDVM boot tests completed" $rc
 	fi
-done < <(scripts/kernels.sh list)
+}
 
-# stage 1 of the Xen test: dom0 is the NDVM (it runs the 6.1 kernel)
+# The kernels run side by side, one QEMU each (TCG keeps a VM on about one
+# CPU); their output is printed, and counted, in order once all are done.
+# PARALLEL=0 runs them one after the other.
+[ -n "${PARALLEL:-}" ] || PARALLEL=$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)
+vers=""
+while read -r ver vmlinuz modroot kdir; do
+	case " ${KERNELS:-6.1 6.12} " in
+	*" ${ver%%.*}.$(echo "$ver" | cut -d. -f2)"[\ -]*|*" ${ver%%-*} "*) ;;
+	*) continue ;;
+	esac
+	vers="$vers $ver"
+	mkdir -p "$B/$ver"
+	echo "# $ver: build, VM tests, NDVM boot tests started"
+	# a subshell each: only the replay below counts
+	if [ "$PARALLEL" = 1 ]; then
+		(kernel_tests "$ver" "$vmlinuz" "$kdir") >"$B/$ver.out" 2>&1 &
+	else
+		(kernel_tests "$ver" "$vmlinuz" "$kdir") >"$B/$ver.out" 2>&1
+	fi
+done < <(scripts/kernels.sh list)
+wait
+for ver in $vers; do
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) result "${line#ok - }" 0 ;;
+		"not ok - "*) result "${line#not ok - }" 1 ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$B/$ver.out"
+done
+
+# the Xen test: dom0 is the NDVM, then the NDVM is a driver domain (6.1)
 if [ "$RUN_XEN" = 1 ]; then
 	start=$(date +%s)
 	selftests/xen/run.sh >"$B/xen.log" 2>&1
