@@ -9,6 +9,9 @@
 # packets reach the uplink, and each rule's packet counter, must agree.
 # Malformed packets are ndvmfw's by design: it drops and counts them
 # (nftables lets rules skip them), so they are checked on ndvmfw alone.
+# A set whose rule counters agree but whose delivered packets differ runs
+# a second time, and counts as agreed (reported apart) only if it then
+# agrees in full.
 #
 # Size: DIFF_SETS x DIFF_PKTS (kernel command line ndvmfw.diff=SETSxPKTS,
 # or SETSxPKTS@SEED to start elsewhere), default 50 x 200; seeds
@@ -69,6 +72,28 @@ M1=$(cat /sys/class/net/vif1.0/address)
 M2=$(cat /sys/class/net/vif2.0/address)
 END=999999
 
+# drained: every CPU's receive backlog (/proc/net/softnet_stat, column
+# 12) is empty at three reads in a row, 0.1 s apart; at most 10 s. veth
+# queues what it sends there, so once it is empty every test packet has
+# been through the NDVM and, if forwarded, into the uplink's socket.
+drained() {
+	_zero=0 _try=0
+	while [ $_zero -lt 3 ]; do
+		_try=$((_try + 1))
+		[ $_try -le 100 ] || return 1
+		sleep 0.1
+		_len=0
+		while read -r _c1 _c2 _c3 _c4 _c5 _c6 _c7 _c8 _c9 _c10 _c11 _c12 _rest; do
+			_len=$((_len + 0x$_c12))
+		done </proc/net/softnet_stat
+		if [ $_len = 0 ]; then
+			_zero=$((_zero + 1))
+		else
+			_zero=0
+		fi
+	done
+}
+
 # run NAME: send the packets, record what arrived in $D/NAME.got. A run
 # whose receiver lost frames (its socket buffer overflowed: fwpkt recv
 # prints "drops N") tells nothing about the firewall: it is run again.
@@ -94,8 +119,10 @@ run_once() {
 	done
 	guest g1 fwpkt batch eth0 "$M1" $D/g1.pkts
 	guest g2 fwpkt batch eth0 "$M2" $D/g2.pkts
-	sleep 0.3
+	drained || log "$1 run: the receive backlog did not drain in 10 s"
 	# The end marker leaves the NDVM by a packet socket: no rule sees it.
+	# Sent before the backlog drained, it could overtake what was still
+	# queued there: the receiver would stop before those arrived.
 	fwpkt send uplink0 02:00:00:00:00:99 -s 192.0.2.1 -d 192.0.2.99 -i $END
 	wait $_p
 	sed -n 's/^id //p' $D/recv.out | sort -n -u >$D/$1.got
@@ -117,7 +144,8 @@ nft_counts() {
 }
 
 # one SEED: 0 if ndvmfw and nftables agree, 2 if the rule set is not
-# valid (fwgen may combine clauses that conflict)
+# valid (fwgen may combine clauses that conflict), 3 if only the
+# delivered packets differ (every rule counter agrees), 1 otherwise
 one() {
 	fwgen "$1" "$PKTS" $D || return 1
 	$FWCTL check $D/rules >/dev/null 2>&1 || return 2
@@ -142,7 +170,7 @@ one() {
 	if ! cmp -s $D/ndvmfw.got $D/nft.got; then
 		log "seed $1: delivered packets differ (- ndvmfw, + nft):"
 		diff -u $D/ndvmfw.got $D/nft.got | sed -n 's/^[-+][^-+]/#   &/p' | head -20
-		_ok=1
+		_ok=3
 	fi
 	if ! cmp -s $D/ndvmfw.cnt $D/nft.cnt; then
 		log "seed $1: rule counters differ (- ndvmfw, + nft):"
@@ -156,11 +184,12 @@ one() {
 	if [ $_ok != 0 ]; then
 		log "seed $1: rules:"
 		sed 's/^/#   /' $D/rules
+		log "seed $1: packets conntrack dropped so far: $(conntrack -S 2>/dev/null | grep -o ' drop=[0-9]*' | awk -F= '{ n += $2 } END { print n + 0 }')"
 	fi
 	return $_ok
 }
 
-skipped=0 pkts=0 agreed=0 disagreed=0 delivered=0 counted=0
+skipped=0 pkts=0 agreed=0 disagreed=0 delivered=0 counted=0 again=0
 SEEDS=$(sed 's/#.*//' /tests/diff.regress 2>/dev/null)
 i=1
 while [ $i -le "$SETS" ]; do
@@ -168,8 +197,20 @@ while [ $i -le "$SETS" ]; do
 	i=$((i + 1))
 done
 for s in $SEEDS; do
+	sv_pkts=$pkts sv_delivered=$delivered sv_counted=$counted
 	one "$s"
-	case $? in
+	r=$?
+	# Same verdicts (rule counters), different packets at the uplink: a
+	# frame lost in the harness on a loaded machine, or a real difference
+	# after the rules. Run the seed once more: a real one repeats.
+	if [ $r = 3 ]; then
+		log "seed $s: run again"
+		pkts=$sv_pkts delivered=$sv_delivered counted=$sv_counted
+		one "$s"
+		r=$?
+		[ $r = 0 ] && again=$((again + 1))
+	fi
+	case $r in
 	0) agreed=$((agreed + 1)) ;;
 	2) skipped=$((skipped + 1)) ;;
 	*)
@@ -180,11 +221,11 @@ for s in $SEEDS; do
 	n=$((agreed + disagreed + skipped))
 	if [ $((n % 50)) = 0 ]; then
 		# also on the console at once: a long run shows its progress
-		log "after $n rule sets: $agreed agreed, $disagreed disagreed, $skipped skipped; $pkts packets" |
+		log "after $n rule sets: $agreed agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets" |
 			tee /dev/console
 	fi
 done
-log "differential: $agreed rule sets agreed, $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules"
+log "differential: $agreed rule sets agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules"
 # A run where nothing passes or nothing matches a rule would prove nothing.
 [ "$agreed" -gt 0 ] && [ "$delivered" -gt 0 ] && [ "$counted" -gt 0 ] ||
 	ret=$KSFT_FAIL
