@@ -31,8 +31,12 @@ for t in $TESTS; do
 	esac
 done
 i=$((i + 1))
-if dmesg | grep -E -q 'WARNING:|BUG:|Call Trace|KFENCE|general protection'; then
-	dmesg | grep -E -B2 -A20 'WARNING:|BUG:|Call Trace|KFENCE' | sed 's/^/# /'
+# also the debug kernel's reports (make check-debug): KASAN ("BUG: KASAN"),
+# lockdep and RCU ("WARNING: possible circular locking", "WARNING:
+# suspicious RCU usage"), kmemleak (its scans' "new suspected memory leaks")
+REPORTS='WARNING:|BUG:|Call Trace|KFENCE|general protection|kmemleak:.*suspected|unreferenced object'
+if dmesg | grep -E -q "$REPORTS"; then
+	dmesg | grep -E -B2 -A20 "$REPORTS" | sed 's/^/# /'
 	echo "not ok $i - kernel log has no WARN, BUG or oops"
 	failed=$((failed + 1))
 else
