@@ -72,6 +72,7 @@ struct ndvmfw_link {
 	struct nf_hook_ops ops;		/* ops.dev: the interface */
 	struct rcu_head rcu;
 	struct ndvmfw_ident __rcu *ident;	/* in force; NULL: none */
+	struct ndvmfw_ident *next_ident;	/* ndvmfw_links_prepare() */
 	bool antispoof;			/* READ_ONCE in the hook */
 	struct ndvmfw_link_stats *stats;
 	/* xen-netback devices */
@@ -283,16 +284,53 @@ static struct ndvmfw_link_stats *ndvmfw_stats_get(const char *name)
 	return s;
 }
 
+/* The bind statement of rule set @t (NULL: none) that names @l, if any. */
+static const struct ndvmfw_ifrule *
+ndvmfw_link_bind(const struct ndvmfw_link *l, const struct ndvmfw_table *t)
+{
+	const struct ndvmfw_ifrule *bind = NULL;
+	u32 i;
+
+	for (i = 0; t && i < t->rs.nifrules; i++) {
+		const struct ndvmfw_ifrule *f = &t->rs.ifrules[i];
+
+		if (f->kind == NDVMFW_IFRULE_BIND &&
+		    ndvmfw_iface_match(&f->iface, l->ops.dev->name))
+			bind = f;
+	}
+	return bind;
+}
+
 /*
- * Apply rule set @t (NULL: none committed) to one interface: its identity,
- * whether antispoof applies, whether it is to be hotplugged. Under RTNL.
+ * The identity rule set @t gives @l, newly allocated: from its bind
+ * statement, else from xenstore. NULL for none, ERR_PTR(-ENOMEM).
  */
-static void ndvmfw_link_apply(struct ndvmfw_link *l,
-			      const struct ndvmfw_table *t)
+static struct ndvmfw_ident *ndvmfw_link_ident(const struct ndvmfw_link *l,
+					      const struct ndvmfw_table *t)
+{
+	const struct ndvmfw_ifrule *bind = ndvmfw_link_bind(l, t);
+	struct ndvmfw_ident *id;
+
+	if (bind)
+		id = ndvmfw_ident_bind(&t->rs, bind);
+	else if (l->xen_ident)
+		id = ndvmfw_ident_copy(l->xen_ident);
+	else
+		return NULL;
+	return id ? id : ERR_PTR(-ENOMEM);
+}
+
+/*
+ * Apply rule set @t (NULL: none committed) to one interface: identity @id
+ * (owned from here on; NULL: none), whether antispoof applies, whether it
+ * is to be hotplugged. Under RTNL.
+ */
+static void ndvmfw_link_set(struct ndvmfw_link *l, const struct ndvmfw_table *t,
+			    struct ndvmfw_ident *id)
 {
 	const char *name = l->ops.dev->name;
-	const struct ndvmfw_ifrule *bind = NULL, *hotplug = NULL;
-	struct ndvmfw_ident *id = NULL, *old;
+	const struct ndvmfw_ifrule *hotplug = NULL;
+	struct ndvmfw_ident *old;
 	bool antispoof = false;
 	u32 i;
 
@@ -302,18 +340,11 @@ static void ndvmfw_link_apply(struct ndvmfw_link *l,
 
 		if (!ndvmfw_iface_match(&f->iface, name))
 			continue;
-		if (f->kind == NDVMFW_IFRULE_BIND)
-			bind = f;
-		else if (f->kind == NDVMFW_IFRULE_ANTISPOOF)
+		if (f->kind == NDVMFW_IFRULE_ANTISPOOF)
 			antispoof = true;
 		else if (f->kind == NDVMFW_IFRULE_HOTPLUG && !hotplug)
 			hotplug = f;
 	}
-	if (bind)
-		id = ndvmfw_ident_bind(&t->rs, bind);
-	else if (l->xen_ident)
-		id = ndvmfw_ident_copy(l->xen_ident);
-	/* without memory for it, antispoof drops everything: fail closed */
 	old = rcu_replace_pointer(l->ident, id, lockdep_rtnl_is_held());
 	if (old)
 		kfree_rcu(old, rcu);
@@ -332,23 +363,80 @@ static void ndvmfw_link_apply(struct ndvmfw_link *l,
 	}
 }
 
-static void ndvmfw_links_apply(void)
+/*
+ * Apply rule set @t to an interface that appeared, was renamed or read
+ * xenstore. Under RTNL.
+ */
+static void ndvmfw_link_apply(struct ndvmfw_link *l,
+			      const struct ndvmfw_table *t)
 {
-	struct ndvmfw_table *t = ndvmfw_table_get();
+	struct ndvmfw_ident *id = ndvmfw_link_ident(l, t);
+
+	/* without memory for it, antispoof drops everything: fail closed */
+	ndvmfw_link_set(l, t, IS_ERR(id) ? NULL : id);
+}
+
+/**
+ * ndvmfw_links_abort - drop what ndvmfw_links_prepare() allocated
+ *
+ * Releases RTNL.
+ */
+void ndvmfw_links_abort(void)
+{
+	struct ndvmfw_link *l;
+
+	ASSERT_RTNL();
+	list_for_each_entry(l, &ndvmfw_links, list) {
+		kfree(l->next_ident);
+		l->next_ident = NULL;
+	}
+	rtnl_unlock();
+}
+
+/**
+ * ndvmfw_links_prepare - allocate the identities rule set @t gives
+ * @t: the table about to be committed
+ *
+ * Every interface's, before the commit, so that a commit never stands
+ * without them. Takes RTNL and keeps it on success: no interface comes or
+ * goes, and no other commit starts, until ndvmfw_links_commit() or
+ * ndvmfw_links_abort().
+ *
+ * Return: 0, or -ENOMEM with nothing changed and RTNL released.
+ */
+int ndvmfw_links_prepare(const struct ndvmfw_table *t)
+{
+	struct ndvmfw_ident *id;
 	struct ndvmfw_link *l;
 
 	rtnl_lock();
-	list_for_each_entry(l, &ndvmfw_links, list)
-		ndvmfw_link_apply(l, t);
-	rtnl_unlock();
-	if (t)
-		ndvmfw_table_put(t);
+	list_for_each_entry(l, &ndvmfw_links, list) {
+		id = ndvmfw_link_ident(l, t);
+		if (IS_ERR(id)) {
+			ndvmfw_links_abort();
+			return PTR_ERR(id);
+		}
+		l->next_ident = id;
+	}
+	return 0;
 }
 
-/* Called once a rule set is committed (serialised by the caller). */
-void ndvmfw_links_commit(void)
+/**
+ * ndvmfw_links_commit - apply committed rule set @t to every interface
+ * @t: the table ndvmfw_links_prepare() prepared, now the active one
+ *
+ * With the prepared identities; releases RTNL.
+ */
+void ndvmfw_links_commit(const struct ndvmfw_table *t)
 {
-	ndvmfw_links_apply();
+	struct ndvmfw_link *l;
+
+	ASSERT_RTNL();
+	list_for_each_entry(l, &ndvmfw_links, list) {
+		ndvmfw_link_set(l, t, l->next_ident);
+		l->next_ident = NULL;
+	}
+	rtnl_unlock();
 }
 
 /* ---- xen-netback devices ---- */

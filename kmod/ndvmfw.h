@@ -131,7 +131,10 @@ void ndvmfw_hooks_exit(void);
 
 /* link.c */
 struct netlink_callback;
-void ndvmfw_links_commit(void);
+struct ndvmfw_table;
+int ndvmfw_links_prepare(const struct ndvmfw_table *t);
+void ndvmfw_links_commit(const struct ndvmfw_table *t);
+void ndvmfw_links_abort(void);
 u64 ndvmfw_links_dropped(void);
 int ndvmfw_links_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		      void *(*fill_hdr)(struct sk_buff *,

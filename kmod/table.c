@@ -255,17 +255,26 @@ bool ndvmfw_sealed(void)
  * @t: the table; the active pointer takes over the caller's reference
  * @seal: seal in the same step
  *
- * Return: 0, or -EPERM once sealed (the caller keeps its reference).
+ * The interfaces' identities under @t are allocated first: a commit
+ * either stands with all of them or does not happen.
+ *
+ * Return: 0, -EPERM once sealed, or -ENOMEM; on error nothing changed and
+ * the caller keeps its reference.
  */
 int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
 {
-	u32 nrules = t->rs.nrules, nsets = t->rs.nsets;
 	struct ndvmfw_table *old;
 	u64 gen;
+	int ret;
 
+	ret = ndvmfw_links_prepare(t);
+	if (ret)
+		return ret;
+	/* RTNL is held from here to ndvmfw_links_commit() */
 	mutex_lock(&ndvmfw_lock);
 	if (ndvmfw_is_sealed) {
 		mutex_unlock(&ndvmfw_lock);
+		ndvmfw_links_abort();
 		return -EPERM;
 	}
 	gen = ++ndvmfw_gen;
@@ -276,10 +285,10 @@ int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
 		ndvmfw_seal_locked();
 	mutex_unlock(&ndvmfw_lock);
 
-	/* @t may be gone already: another commit may have replaced it */
-	pr_info("rule set %llu committed: %u rules, %u sets\n", gen, nrules,
-		nsets);
-	ndvmfw_links_commit();
+	pr_info("rule set %llu committed: %u rules, %u sets\n", gen,
+		t->rs.nrules, t->rs.nsets);
+	/* no other commit can replace @t before RTNL is released */
+	ndvmfw_links_commit(t);
 	if (old) {
 		synchronize_net();
 		ndvmfw_table_put(old);
