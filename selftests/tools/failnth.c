@@ -19,7 +19,9 @@
  * the digest of RULES. A reply of 0 must mean the latter, an errno the
  * former (unless the reply itself was lost: then either will do). Every
  * EVERY attempts (default 25) and after every success, the dumped rule
- * set must also hash to the status digest.
+ * set must also hash to the status digest, and after every success each
+ * existing interface a bind statement of RULES names must have that
+ * identity (a commit stands with all of them or does not happen).
  *
  * It stops when a load succeeds with no fault injected: every fault point
  * of the path has failed once. -b BASE loads BASE (without faults) after
@@ -131,16 +133,53 @@ static int check_dump(struct fw_nl *n, const struct fw_state *s)
 	return ret;
 }
 
-static struct nlmsghdr *encode(struct fw_nl *n, const char *path, u8 *digest)
+/* The interface names the bind statements of RULES name. */
+static char bound[64][IFNAMSIZ];
+static u32 nbound;
+
+/*
+ * Every interface a bind statement names, if it exists, has that identity
+ * (the link apply after a commit allocates it): returns how many do not.
+ */
+static int check_links(struct fw_nl *n)
+{
+	struct fw_link *links;
+	u32 nlinks, i, j;
+	int ret, missing = 0;
+
+	if (!nbound)
+		return 0;
+	ret = fw_get_links(n, &links, &nlinks);
+	if (ret) {
+		fprintf(stderr, "failnth: links: %s %s\n", strerror(-ret),
+			n->err);
+		return -1;
+	}
+	for (i = 0; i < nbound; i++)
+		for (j = 0; j < nlinks; j++)
+			if (!strcmp(links[j].name, bound[i]) &&
+			    links[j].ident != NDVMFW_IDENT_BIND)
+				missing++;
+	free(links);
+	return missing;
+}
+
+static struct nlmsghdr *encode(struct fw_nl *n, const char *path, u8 *digest,
+			       bool note_binds)
 {
 	struct nlmsghdr *nlh;
 	char err[1024];
 	struct fw_rules r;
+	u32 i;
 
 	if (fw_parse_file(path, &r, err, sizeof(err))) {
 		fprintf(stderr, "failnth: %s\n", err);
 		return NULL;
 	}
+	for (i = 0; note_binds && i < r.rs.nifrules && nbound < 64; i++)
+		if (r.rs.ifrules[i].kind == NDVMFW_IFRULE_BIND)
+			memcpy(bound[nbound++], r.rs.ifrules[i].iface.name,
+			       IFNAMSIZ);
 	ndvmfw_ruleset_digest(&r.rs, digest);
 	nlh = fw_encode_load(n, &r.rs, 0);
 	fw_rules_free(&r);
@@ -173,7 +212,7 @@ static bool module_loaded(void)
 /* -i: finit_module with the N-th fault point failing, N = 1, 2, ... */
 static int insmod_loop(const char *ko, const char *params, unsigned long max)
 {
-	unsigned long n, injected = 0, survived = 0, err[256] = { 0 };
+	unsigned long n, tries = 0, injected = 0, survived = 0, err[256] = { 0 };
 	bool hit, done = false;
 	int fd, ret, bad = 0;
 	struct fw_nl nl;
@@ -189,6 +228,7 @@ static int insmod_loop(const char *ko, const char *params, unsigned long max)
 		return 1;
 	}
 	for (n = 1; n <= max && !done; n++) {
+		tries++;
 		if (fail_nth_set(n))
 			return 1;
 		ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
@@ -245,7 +285,7 @@ static int insmod_loop(const char *ko, const char *params, unsigned long max)
 		bad = 1;
 	}
 	printf("failnth: insmod: %lu attempts, %lu faults injected, %lu loaded in spite of one, errnos:",
-	       n - 1, injected, survived);
+	       tries, injected, survived);
 	for (n = 1; n < 256; n++)
 		if (err[n])
 			printf(" %s %lu,", strerror(n), err[n]);
@@ -257,7 +297,7 @@ static int insmod_loop(const char *ko, const char *params, unsigned long max)
 int main(int argc, char *argv[])
 {
 	unsigned long n, max = 100000, every = 25, injected = 0, survived = 0;
-	unsigned long checks = 0, err[256] = { 0 };
+	unsigned long checks = 0, tries = 0, err[256] = { 0 };
 	u8 want[NDVMFW_DIGEST_LEN], base_digest[NDVMFW_DIGEST_LEN];
 	struct nlmsghdr *load, *base = NULL;
 	struct timeval tv = { .tv_sec = 60 };
@@ -313,11 +353,11 @@ int main(int argc, char *argv[])
 	/* a lost reply must not hang the run */
 	setsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_RCVTIMEO, &tv,
 		   sizeof(tv));
-	load = encode(&nl, argv[optind], want);
+	load = encode(&nl, argv[optind], want, true);
 	if (!load)
 		return 1;
 	if (base_path) {
-		base = encode(&nl, base_path, base_digest);
+		base = encode(&nl, base_path, base_digest, false);
 		if (!base)
 			return 1;
 		ret = fw_nl_talk(&nl, base, NULL, NULL);
@@ -341,6 +381,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	for (n = 1; n <= max && !done; n++) {
+		tries++;
 		if (fail_nth_set(n))
 			return 1;
 		ret = fw_nl_talk(&nl, load, NULL, NULL);
@@ -378,6 +419,15 @@ int main(int argc, char *argv[])
 			}
 			survived += hit;
 			done = !hit;
+			ret = check_links(&nl);
+			if (ret) {
+				if (ret > 0)
+					fprintf(stderr, "failnth: attempt %lu: the load succeeded%s, but %d bound interface%s no identity\n",
+						n, hit ? " in spite of the fault" : "",
+						ret, ret == 1 ? " has" : "s have");
+				bad = 1;
+				break;
+			}
 		} else {
 			if (after.generation != before.generation ||
 			    after.loaded != before.loaded ||
@@ -440,7 +490,7 @@ int main(int argc, char *argv[])
 		bad = 1;
 	}
 	printf("failnth: %lu attempts, %lu faults injected, %lu loads succeeded in spite of one, %lu state checks, errnos:",
-	       n - 1, injected, survived, checks);
+	       tries, injected, survived, checks);
 	for (c = 1; c < 256; c++)
 		if (err[c])
 			printf(" %s %lu,", strerror(c), err[c]);
