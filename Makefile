@@ -7,6 +7,10 @@
 #   make check-long the long runs (hours): the differential test against
 #                   nftables (1,000 rule sets x 1,000 packets per kernel),
 #                   the fuzzers and the soak at full size, libFuzzer
+#   make check-debug the VM tests, both fuzzers and fault injection on every
+#                   allocation of the load path, on a debug kernel (KASAN,
+#                   kmemleak, lockdep, failslab) built once from
+#                   linux-source-6.1 into $NDVMFW_CACHE/debug-kernel
 #   make check-xen  the real-Xen test: Xen 4.17 in QEMU TCG, dom0 with the
 #                   module and a PV guest, then the NDVM image as a PV
 #                   driver domain (selftests/xen/run.sh)
@@ -69,6 +73,11 @@ check-long:
 		SOAK=$${SOAK:-10000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
 		selftests/run.sh
 
+# Not part of "make check": slow; results in docs/RELIABILITY.md.
+check-debug:
+	scripts/deps.sh --if-missing
+	scripts/check-debug.sh
+
 # Also part of "make check".
 check-xen:
 	scripts/deps.sh --if-missing
@@ -117,4 +126,4 @@ bench-native: $(BENCH_DIR)/gen $(BENCH_DIR)/native
 bench-vm:
 	bench/vm.sh
 
-.PHONY: all module fwctl deps check check-long check-xen ndvm demo clean bench-native bench-vm
+.PHONY: all module fwctl deps check check-long check-debug check-xen ndvm demo clean bench-native bench-vm
