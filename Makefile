@@ -24,7 +24,8 @@
 #                   interval set) and iptables-legacy at N = 100..100k rules,
 #                   one QEMU TCG boot per kernel, interleaved rounds; writes
 #                   build/bench-vm/RESULTS.md and results.png (bench/vm.sh;
-#                   BENCH_VM_QUICK=1 for a quick run)
+#                   BENCH_VM_QUICK=1 for a quick run, BENCH_VM_PERF=1 to
+#                   profile with perf)
 #
 # KDIR selects the kernel to build the module for; by default the running
 # kernel's build tree, else the Debian 6.1 headers "make deps" installs.

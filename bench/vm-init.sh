@@ -17,6 +17,9 @@
 #                          load inside the kernel cannot be interrupted: this
 #                          limit is checked after it returns)
 #   bench.maxn=CFG:N,...   largest N to measure for CFG (e.g. nft-set:10000)
+#   bench.perf=1           profile each measurement: perf record -a -e
+#                          cpu-clock while the traffic runs, then the top
+#                          symbols as "PERF cfg=C n=N round=R" lines
 #
 # Traffic: pktgen in `xmit_mode netif_receive` (set before `burst`: veth has
 # no IFF_TX_SKB_SHARING) injects 60-byte IPv4 UDP frames into veth_a's
@@ -54,7 +57,7 @@ IP=/sbin/ip
 B=/bench
 PG=/proc/net/pktgen
 DEV=veth_a
-SIZES="100 1000" ROUNDS=3 SECS=10 LOADMAX=300 MAXN=""
+SIZES="100 1000" ROUNDS=3 SECS=10 LOADMAX=300 MAXN="" PERF=0
 CONFIGS="none drop ingress nft-linear nft-set iptables ndvmfw"
 SKIPPED=""
 
@@ -73,6 +76,7 @@ parse_cmdline() {
 		bench.configs=*) CONFIGS=$(echo "${arg#*=}" | tr , ' ') ;;
 		bench.loadmax=*) LOADMAX=${arg#*=} ;;
 		bench.maxn=*) MAXN=$(echo "${arg#*=}" | tr , ' ') ;;
+		bench.perf=*) PERF=${arg#*=} ;;
 		esac
 	done
 }
@@ -257,6 +261,15 @@ deactivate() {
 	esac
 }
 
+# profile TAG: the symbols with at least 0.5 % of the samples of the last
+# measurement, as "PERF TAG PERCENT SYMBOL" lines
+profile() {
+	perf report -q -i /tmp/perf.data --stdio --no-children --sort sym \
+		--percent-limit 0.5 2>/dev/null |
+		awk -v t="$1" 'NF >= 3 { sub(/^ */, ""); print "PERF " t " " $0 }'
+	rm -f /tmp/perf.data
+}
+
 # measure CFG N ROUND
 measure() {
 	local c=$1 n=$2 r=$3 c0 c1 res usec sent pps
@@ -264,9 +277,14 @@ measure() {
 	activate "$c" "$n" || return 0
 	c0=$(counter "$c" "$n")
 	echo start >$PG/pgctrl &
-	sleep "$SECS"
+	if [ "$PERF" = 1 ]; then
+		perf record -q -a -e cpu-clock -o /tmp/perf.data -- sleep "$SECS" 2>/dev/null
+	else
+		sleep "$SECS"
+	fi
 	echo stop >$PG/pgctrl
 	wait
+	[ "$PERF" = 1 ] && profile "cfg=$c n=$n round=$r"
 	c1=$(counter "$c" "$n")
 	resets "$c" && c0=0
 	res=$(grep -A1 'Result:' $PG/$DEV | tr '\n' ' ')

@@ -28,6 +28,11 @@
 #   BENCH_VM_NATIVE    0: do not run `make bench-native` for RESULTS.md [1]
 #   BENCH_VM_OUT       output directory [build/bench-vm]
 #   BENCH_VM_MEM       guest memory in MB [2048]
+#   BENCH_VM_PERF      1: profile every measurement with perf (Debian's
+#                      linux-perf, cpu-clock sampling of all CPUs) and
+#                      print its top symbols to VER/console.log ("PERF"
+#                      lines); the sampling costs time, so such a run's pps
+#                      are not comparable with a run without it [0]
 #
 # Method: bench/vm-init.sh (the VM's test script) describes the traffic
 # and the configurations. The rule sets are N distinct (source address,
@@ -66,6 +71,7 @@ SEED=${BENCH_VM_SEED:-1}
 REV=${BENCH_VM_REV:-}
 OUT=${BENCH_VM_OUT:-build/bench-vm}
 MEM=${BENCH_VM_MEM:-2048}
+PERF=${BENCH_VM_PERF:-0}
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 SRC=$OUT/src
 
@@ -171,6 +177,7 @@ run_kernel() {
 	# named counters: nft_objref, a module of its own before 6.4
 	modprobe -d "$modroot" -S "$ver" --show-depends nft_objref >/dev/null 2>&1 &&
 		mods="--mod nft_objref"
+	[ "$PERF" = 1 ] && mods="$mods --bin $(command -v perf)"
 	selftests/vm/mkinitramfs.sh --kver "$ver" -o "$dir/initrd.cpio.gz" $mods \
 		--mod iptable_filter --mod xt_tcpudp \
 		--file "$dir/mod/kmod/ndvmfw.ko:/lib/ndvmfw/ndvmfw.ko" \
@@ -184,6 +191,7 @@ run_kernel() {
 	append="bench.sizes=$(echo $SIZES | tr ' ' ,) bench.rounds=$ROUNDS bench.secs=$SECS"
 	append="$append bench.configs=$(echo $CONFIGS | tr ' ' ,) bench.loadmax=$LOADMAX"
 	[ -n "$MAXN" ] && append="$append bench.maxn=$(echo $MAXN | tr ' ' ,)"
+	[ "$PERF" = 1 ] && append="$append bench.perf=1"
 	say "$ver: booting (up to $timeout s), console in $dir/console.log"
 	selftests/vm/run-vm.sh --kernel "$vmlinuz" --initrd "$dir/initrd.cpio.gz" \
 		--mem "$MEM" --timeout "$timeout" --append "$append" \
@@ -246,6 +254,7 @@ main() {
 	mkdir -p "$OUT" || die "cannot create $OUT"
 	scripts/deps.sh --if-missing || die "scripts/deps.sh failed"
 	need_pkgs iptables gnuplot-nox
+	[ "$PERF" = 1 ] && need_pkgs linux-perf
 	snapshot
 	make -s -C "$SRC" fwctl >"$OUT/fwctl.log" 2>&1 || { cat "$OUT/fwctl.log"; die "fwctl build failed"; }
 	gen_rules
@@ -255,6 +264,7 @@ main() {
 		"BENCH_VM_SEED=$SEED${REV:+ BENCH_VM_REV=$REV}" \
 		"make bench-vm" >"$OUT/params.txt"
 	[ "$CONFIGS" = "$ALL_CONFIGS" ] || echo "BENCH_VM_CONFIGS=\"$CONFIGS\"" >>"$OUT/params.txt"
+	[ "$PERF" = 1 ] && echo "BENCH_VM_PERF=1 (profiled: pps not comparable)" >>"$OUT/params.txt"
 	list=$(scripts/kernels.sh list) || die "scripts/kernels.sh list failed"
 	DONE=""
 	for want in $KERNELS; do
