@@ -130,6 +130,7 @@ static void fw_addr(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
 		    const struct ndvmfw_endpoint *ep, const char *dir,
 		    u8 family)
 {
+	static char elems[1 << 16];
 	const struct ndvmfw_set *s;
 	char name[64];
 
@@ -142,9 +143,11 @@ static void fw_addr(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
 		fw_cat(buf, len, "@%s ", name);
 		return;
 	}
-	fw_cat(buf, len, "{ ");
-	fw_elems(buf, len, rs, s, family);
-	fw_cat(buf, len, " } ");
+	elems[0] = 0;
+	if (fw_elems(elems, sizeof(elems), rs, s, family) == 1)
+		fw_cat(buf, len, "%s ", elems);	/* an address or a prefix */
+	else
+		fw_cat(buf, len, "{ %s } ", elems);
 }
 
 static void fw_ports(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
@@ -152,9 +155,11 @@ static void fw_ports(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
 {
 	u32 i;
 
+	bool one = ep->port_count == 1;
+
 	if (!ep->port_count)
 		return;
-	fw_cat(buf, len, "th %s { ", dir);
+	fw_cat(buf, len, "th %s %s", dir, one ? "" : "{ ");
 	for (i = 0; i < ep->port_count; i++) {
 		const struct ndvmfw_port_range *p = &rs->ports[ep->port_first + i];
 
@@ -162,7 +167,7 @@ static void fw_ports(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
 		if (p->hi != p->lo)
 			fw_cat(buf, len, "-%u", p->hi);
 	}
-	fw_cat(buf, len, " } ");
+	fw_cat(buf, len, "%s", one ? " " : " } ");
 }
 
 static void fw_state(char *buf, size_t len, u32 state)
