@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Differential test against nftables, the oracle. fwgen makes random rule
-# sets over the whole filter grammar and random packets (v4 and v6, TCP
-# with various flags, UDP, ICMP, GRE, spoofed sources, fragments, priority
-# tags, IPv6 extension headers, malformed). Each set is run twice on the
+# sets over the whole grammar (filter rules with every clause and log,
+# masquerade rules) and random packets (v4 and v6, TCP with various flags,
+# UDP, ICMP, GRE, spoofed sources, fragments, priority tags, IPv6
+# extension headers, malformed). Each set is run twice on the
 # same topology: through ndvmfw loaded with it, and through nftables loaded
 # with `fwctl translate` of it (ndvmfw then accepting everything). Which
 # packets reach the uplink, and each rule's packet counter, must agree.
@@ -16,12 +17,16 @@
 # Size: DIFF_SETS x DIFF_PKTS (kernel command line ndvmfw.diff=SETSxPKTS,
 # or SETSxPKTS@SEED to start elsewhere), default 50 x 200; seeds
 # DIFF_SEED + 1 ... (DIFF_SEED default 1000). Seeds in selftests/diff.regress
-# (disagreements found before) run first.
+# (disagreements found before) run first. With ndvmfw.diffbulk=RULES, one
+# more set (seed DIFF_SEED) has RULES specific rules around its random ones
+# (fwgen's BULK): the lookup structure of a big rule set against nftables'
+# linear chain.
 . /tests/lib.sh
 
-SETS=${DIFF_SETS:-50} PKTS=${DIFF_PKTS:-200} SEED=${DIFF_SEED:-1000}
+SETS=${DIFF_SETS:-50} PKTS=${DIFF_PKTS:-200} SEED=${DIFF_SEED:-1000} BULK=0
 for a in $(cat /proc/cmdline); do
 	case $a in
+	ndvmfw.diffbulk=*) BULK=${a#*=} ;;
 	ndvmfw.diff=*x*)
 		a=${a#ndvmfw.diff=}
 		case $a in *@*) SEED=${a#*@} a=${a%@*} ;; esac
@@ -94,20 +99,36 @@ drained() {
 	done
 }
 
+echo 1000000 >/proc/sys/net/core/netdev_max_backlog
 # run NAME: send the packets, record what arrived in $D/NAME.got. A run
-# whose receiver lost frames (its socket buffer overflowed: fwpkt recv
-# prints "drops N") tells nothing about the firewall: it is run again.
+# in which frames were lost outside the rules tells nothing about the
+# firewall: the receiver's socket buffer overflowed (fwpkt recv prints
+# "drops N"), or a receive backlog did, or the receiver stopped before the
+# end marker came ("timeout"). It is run again.
 run() {
 	for _try in 1 2 3; do
 		run_once "$1"
-		grep -q '^drops' $D/recv.err || return 0
-		log "$1 run: the receiver $(cat $D/recv.err); again"
+		if grep -q '^drops\|^timeout' $D/recv.err; then
+			log "$1 run: the receiver: $(cat $D/recv.err); again"
+			recv_reruns=$((recv_reruns + 1))
+		elif [ "$(cat $D/backlog)" != 0 ]; then
+			log "$1 run: the receive backlog dropped $(cat $D/backlog) frames; again"
+			backlog_reruns=$((backlog_reruns + 1))
+		else
+			return 0
+		fi
 	done
 }
 
 run_once() {
 	conntrack -F >/dev/null 2>&1
-	guest up fwpkt recv -l eth0 -u $END -t 20000 >$D/recv.out 2>$D/recv.err &
+	_b=$(backlog_drops) _t=$(cut -d' ' -f1 /proc/uptime)
+	# Its "ready" is awaited below: the file must not still hold the
+	# previous run's (the shell truncates it in the child, which may not
+	# have run yet; packets sent then were lost: seeds 1020, 1028, 1104).
+	rm -f $D/recv.out
+	# the end marker stops it; the window is only a bound
+	guest up fwpkt recv -l eth0 -u $END -t 300000 >$D/recv.out 2>$D/recv.err &
 	_p=$!
 	# a loaded machine may take seconds to start it: packets sent before
 	# it listens would be lost
@@ -125,6 +146,8 @@ run_once() {
 	# queued there: the receiver would stop before those arrived.
 	fwpkt send uplink0 02:00:00:00:00:99 -s 192.0.2.1 -d 192.0.2.99 -i $END
 	wait $_p
+	echo $(($(backlog_drops) - _b)) >$D/backlog
+	awk -v t="$_t" '{ printf "%.1f\n", $1 - t }' /proc/uptime >$D/$1.secs
 	sed -n 's/^id //p' $D/recv.out | sort -n -u >$D/$1.got
 }
 
@@ -147,9 +170,11 @@ nft_counts() {
 # valid (fwgen may combine clauses that conflict), 3 if only the
 # delivered packets differ (every rule counter agrees), 1 otherwise
 one() {
-	fwgen "$1" "$PKTS" $D || return 1
+	fwgen "$1" "$PKTS" $D ${2:-} || return 1
 	$FWCTL check $D/rules >/dev/null 2>&1 || return 2
-	$FWCTL translate $D/rules >$D/nft || return 1
+	# nft would log every packet of a "log" rule: its counters suffice
+	$FWCTL translate $D/rules | sed 's/log prefix "ndvmfw: " //' >$D/nft ||
+		return 1
 	$FWCTL load $D/rules || return 1
 	run ndvmfw
 	ndvmfw_counts >$D/ndvmfw.cnt
@@ -168,8 +193,16 @@ one() {
 	counted=$((counted + $(awk '{ n += $2 } END { print n + 0 }' $D/ndvmfw.cnt)))
 	_ok=0
 	if ! cmp -s $D/ndvmfw.got $D/nft.got; then
-		log "seed $1: delivered packets differ (- ndvmfw, + nft):"
+		log "seed $1: delivered packets differ (- ndvmfw, + nft; the runs took $(cat $D/ndvmfw.secs) and $(cat $D/nft.secs) s):"
 		diff -u $D/ndvmfw.got $D/nft.got | sed -n 's/^[-+][^-+]/#   &/p' | head -20
+		# which guest sent them, and where in its sequence they were
+		for g in g1 g2; do
+			diff -u $D/ndvmfw.got $D/nft.got | sed -n 's/^[-+]\([0-9]\)/\1/p' |
+				awk -v g=$g 'NR == FNR { miss[$1] = 1; next }
+					{ n++ } $2 in miss { k++; if (!f) f = n; l = n }
+					END { if (k) printf "#   %s: %d of the %d it sent, from its packet %d to its packet %d\n", g, k, n, f, l }' \
+					- $D/$g.pkts
+		done
 		_ok=3
 	fi
 	if ! cmp -s $D/ndvmfw.cnt $D/nft.cnt; then
@@ -190,15 +223,20 @@ one() {
 }
 
 skipped=0 pkts=0 agreed=0 disagreed=0 delivered=0 counted=0 again=0
+backlog_reruns=0 recv_reruns=0
 SEEDS=$(sed 's/#.*//' /tests/diff.regress 2>/dev/null)
 i=1
 while [ $i -le "$SETS" ]; do
 	SEEDS="$SEEDS $((SEED + i))"
 	i=$((i + 1))
 done
+[ "$BULK" -gt 0 ] && SEEDS="$SEEDS $SEED:$BULK"
 for s in $SEEDS; do
+	b=
+	case $s in *:*) b=${s#*:} s=${s%:*} ;; esac
+	[ -n "$b" ] && log "seed $s with $b more rules: $(date +%T) start"
 	sv_pkts=$pkts sv_delivered=$delivered sv_counted=$counted
-	one "$s"
+	one "$s" $b
 	r=$?
 	# Same verdicts (rule counters), different packets at the uplink: a
 	# frame lost in the harness on a loaded machine, or a real difference
@@ -206,7 +244,7 @@ for s in $SEEDS; do
 	if [ $r = 3 ]; then
 		log "seed $s: run again"
 		pkts=$sv_pkts delivered=$sv_delivered counted=$sv_counted
-		one "$s"
+		one "$s" $b
 		r=$?
 		[ $r = 0 ] && again=$((again + 1))
 	fi
@@ -218,14 +256,16 @@ for s in $SEEDS; do
 		ret=$KSFT_FAIL
 		;;
 	esac
+	[ -n "$b" ] && log "seed $s with $b more rules: $(date +%T) end, rc $r (0: agreed)" |
+		tee /dev/console
 	n=$((agreed + disagreed + skipped))
 	if [ $((n % 50)) = 0 ]; then
 		# also on the console at once: a long run shows its progress
-		log "after $n rule sets: $agreed agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets" |
+		log "after $n rule sets: $agreed agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets; runs repeated: $recv_reruns receiver, $backlog_reruns backlog" |
 			tee /dev/console
 	fi
 done
-log "differential: $agreed rule sets agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules"
+log "differential: $agreed rule sets agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules; runs repeated: $recv_reruns for the receiver, $backlog_reruns for a full receive backlog"
 # A run where nothing passes or nothing matches a rule would prove nothing.
 [ "$agreed" -gt 0 ] && [ "$delivered" -gt 0 ] && [ "$counted" -gt 0 ] ||
 	ret=$KSFT_FAIL

@@ -270,6 +270,19 @@ pkt() {
 	guest "$_ns" fwpkt send eth0 "$_mac" "$@"
 }
 
+# backlog_drops: frames the per-CPU receive backlogs refused so far, being
+# full (netdev_max_backlog; /proc/net/softnet_stat, column 2). veth hands
+# each frame it sends to its peer's backlog: a guest's frames on their way
+# to the NDVM, and the NDVM's on their way to the uplink namespace, after
+# the rules.
+backlog_drops() {
+	_n=0
+	while read -r _c1 _c2 _rest; do
+		_n=$((_n + 0x$_c2))
+	done </proc/net/softnet_stat
+	echo $_n
+}
+
 # recv_begin NS [MS [END]]: record which marked packets NS receives until
 # recv_end (2 s after it is called: neighbour discovery may still hold the
 # first packet), at most MS ms (default 60000), or until packet END

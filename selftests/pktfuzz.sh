@@ -31,13 +31,6 @@ echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6
 # netdev_max_backlog when the sender outruns the softirq: make room, and
 # count what it dropped anyway (/proc/net/softnet_stat, second column)
 echo 1000000 >/proc/sys/net/core/netdev_max_backlog
-backlog_drops() {
-	_n=0
-	while read -r _a _b _rest; do
-		_n=$((_n + 0x$_b))
-	done </proc/net/softnet_stat
-	echo $_n
-}
 
 R=$(rules pktfuzz <<'EOR'
 policy drop

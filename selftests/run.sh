@@ -18,11 +18,12 @@
 # TESTS="traffic seal" (VM tests to run; "boot" names the NDVM boot
 # tests, "xen" the real-Xen test; unset: all of them), DIFF=SETSxPACKETS (size of the
 # differential test, default 50x200; SETSxPACKETS@SEED starts at SEED),
+# DIFF_BULK=RULES (diff.sh also runs one rule set of that many rules),
 # NLFUZZ=MESSAGES, PKTFUZZ=FRAMES, SOAK=LOADSxCYCLES (sizes of fuzz.sh,
 # pktfuzz.sh and soak.sh; defaults 10000, 100000, 500x50), PARALLEL=0
 # (the kernels one after the other, not side by side), VM_TIMEOUT (seconds
-# a VM may run, default 1500; each test gets it too), NDVMFW_CACHE
-# (downloads).
+# a VM may run, default 1500; each test gets it too), VM_MEM (MB per VM,
+# default 768), NDVMFW_CACHE (downloads).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -119,12 +120,13 @@ vm_tests() {
 	append="ndvmfw.test=/tests/vm/tests.sh"
 	[ -n "${TESTS:-}" ] && append="$append ndvmfw.tests=$(echo $VM_TESTS | tr ' ' ,)"
 	[ -n "${DIFF:-}" ] && append="$append ndvmfw.diff=$DIFF"
+	[ -n "${DIFF_BULK:-}" ] && append="$append ndvmfw.diffbulk=$DIFF_BULK"
 	[ -n "${NLFUZZ:-}" ] && append="$append ndvmfw.fuzz=$NLFUZZ"
 	[ -n "${PKTFUZZ:-}" ] && append="$append ndvmfw.pktfuzz=$PKTFUZZ"
 	[ -n "${SOAK:-}" ] && append="$append ndvmfw.soak=$SOAK"
 	append="$append ndvmfw.timeout=${VM_TIMEOUT:-1500}"
 	selftests/vm/run-vm.sh --kernel "$vmlinuz" --initrd "$initrd" \
-		--mem 768 --timeout "${VM_TIMEOUT:-1500}" --append "$append" \
+		--mem "${VM_MEM:-768}" --timeout "${VM_TIMEOUT:-1500}" --append "$append" \
 		--log "$dir/vm.log" --quiet
 }
 

@@ -3,10 +3,14 @@
  * fwgen: random rule sets and packets for the differential test against
  * nftables (selftests/diff.sh).
  *
- *   fwgen SEED NPACKETS DIR
+ *   fwgen SEED NPACKETS DIR [BULK]
  *
  * writes, all determined by SEED:
- *   DIR/rules      a rule set over the whole filter grammar
+ *   DIR/rules      a rule set over the whole grammar: filter rules with
+ *                  every clause and log, masquerade rules; with BULK,
+ *                  BULK more rules around it, specific ones as an ACL has
+ *                  them (source, destination, protocol, port), one in 100
+ *                  over the addresses and ports the packets use
  *   DIR/g1.pkts    fwpkt batch lines sent by guest 1 (in vif1.0)
  *   DIR/g2.pkts    ... by guest 2 (in vif2.0)
  *   DIR/bad.pkts   malformed packets, sent by guest 1 after the others
@@ -110,7 +114,61 @@ static void addrs(FILE *f, int *fam)
 	fprintf(f, "%s", want == 1 ? PICK(v4) : PICK(v6));
 }
 
-static void gen_rules(FILE *f)
+/* A NAT rule: the uplink side sees the NDVM's address instead. */
+static void gen_masquerade(FILE *f)
+{
+	int fam = 0;
+
+	fprintf(f, "masquerade out uplink0");
+	if (pct(30)) {
+		fam = pct(50) ? 1 : 2;
+		fprintf(f, " family %s", fam == 1 ? "ip" : "ip6");
+	}
+	if (pct(50)) {
+		fprintf(f, " from ");
+		addrs(f, &fam);
+	}
+	fprintf(f, "\n");
+}
+
+/*
+ * One specific rule. Most name addresses and ports no test packet has, so
+ * that the lookup structure is as big as the rule count makes it; one in
+ * 100 names those of the packets (gen_packet()), so that some packets
+ * match a rule among the many.
+ */
+static void gen_bulk_rule(FILE *f)
+{
+	static const char *const verdicts[] = { "accept", "drop", "reject" };
+	static const char *const src4[] = { "10.137.0.5", "10.137.0.6",
+					    "203.0.113.7", "10.137.1.5" };
+	static const char *const src6[] = { "fd00:1::5", "fd00:1::6",
+					    "2001:db8:5::7", "fd00:2::5" };
+	static const int pp[] = { 22, 53, 80, 443, 1500, 40000, 40005, 7,
+				  9999 };
+	int six = pct(50), hit = pct(1);
+
+	/* forwarded only: nft then has them in two chains, not four */
+	fprintf(f, "%s in vif* out uplink0 proto %s from ", PICK(verdicts),
+		pct(50) ? "tcp" : "udp");
+	if (hit)
+		fprintf(f, "%s", six ? PICK(src6) : PICK(src4));
+	else if (six && pct(50))
+		fprintf(f, "fd00:%x:%x::%x", 1 + rnd(2), rnd(65536), rnd(65536));
+	else if (six)
+		fprintf(f, "fd00:%x:%x:%x::/64", 1 + rnd(2), rnd(65536), rnd(65536));
+	else if (pct(50))
+		fprintf(f, "10.%u.%u.%u", 137 + rnd(2), rnd(256), rnd(256));
+	else
+		fprintf(f, "10.%u.%u.%u/30", 137 + rnd(2), rnd(256), rnd(64) * 4);
+	if (six)
+		fprintf(f, " to 2001:db8:99::%x", hit ? 0x98 + rnd(2) : rnd(65536));
+	else
+		fprintf(f, " to 192.0.2.%u", hit ? 98 + rnd(2) : rnd(256));
+	fprintf(f, " port %d\n", hit ? PICK(pp) : 1 + (int)rnd(65535));
+}
+
+static void gen_rules(FILE *f, int bulk)
 {
 	static const char *const verdicts[] = { "accept", "accept", "accept",
 						"drop", "drop", "reject" };
@@ -132,6 +190,8 @@ static void gen_rules(FILE *f)
 		}
 		fprintf(f, " }\n");
 	}
+	for (i = 0; i < bulk / 2; i++)
+		gen_bulk_rule(f);
 	n = 1 + rnd(12);
 	for (i = 0; i < n; i++) {
 		fam = 0;
@@ -180,8 +240,14 @@ static void gen_rules(FILE *f)
 				proto == 1 ? PICK(icmp4) : PICK(icmp6));
 		if (pct(20))
 			fprintf(f, " state %s", PICK(states));
+		if (pct(10))
+			fprintf(f, " log");
 		fprintf(f, "\n");
+		if (pct(8))
+			gen_masquerade(f);
 	}
+	for (i = bulk / 2; i < bulk; i++)
+		gen_bulk_rule(f);
 }
 
 static void gen_packet(FILE *f, int id, int g2, int bad)
@@ -257,19 +323,20 @@ static FILE *out(const char *dir, const char *name)
 int main(int argc, char *argv[])
 {
 	FILE *r, *g1, *g2, *bad;
-	int i, n, nbad;
+	int i, n, nbad, bulk;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: fwgen SEED NPACKETS DIR\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: fwgen SEED NPACKETS DIR [BULK]\n");
 		return 2;
 	}
+	bulk = argc > 4 ? atoi(argv[4]) : 0;
 	rng = strtoull(argv[1], NULL, 0) * 0x9e3779b97f4a7c15ULL + 1;
 	n = atoi(argv[2]);
 	r = out(argv[3], "rules");
 	g1 = out(argv[3], "g1.pkts");
 	g2 = out(argv[3], "g2.pkts");
 	bad = out(argv[3], "bad.pkts");
-	gen_rules(r);
+	gen_rules(r, bulk);
 	nbad = n / 20;
 	for (i = 1; i <= n - nbad; i++) {
 		int two = pct(30);

@@ -40,7 +40,8 @@
  *       IFACE sees, whoever it is for; for MS ms (default 1000), or until
  *       ID arrived (then 100 ms more); the sockets get a receive buffer
  *       big enough for any test burst, and "drops N" on stderr tells
- *       that the kernel dropped N frames for the packet socket anyway
+ *       that the kernel dropped N frames for the packet socket anyway;
+ *       "timeout" on stderr that ID did not arrive within MS ms
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -632,6 +633,8 @@ static int cmd_recv(int argc, char *argv[])
 			printf("id %u\n", id);
 		}
 	}
+	if (until >= 0)
+		fprintf(stderr, "timeout: id %ld not seen in %ld ms\n", until, ms);
 	stlen = sizeof(st);
 	if (link && !getsockopt(pfd[0].fd, SOL_PACKET, PACKET_STATISTICS, &st,
 				&stlen) && st.tp_drops)
