@@ -256,7 +256,9 @@ for s in $SEEDS; do
 		ret=$KSFT_FAIL
 		;;
 	esac
-	[ -n "$b" ] && log "seed $s with $b more rules: $(date +%T) end, rc $r (0: agreed)" |
+	[ -n "$b" ] && log "seed $s with $b more rules: $(date +%T) end, rc $r (0: agreed);" \
+		"$(grep -c . $D/ndvmfw.got) packets delivered, $(grep -c . $D/ndvmfw.cnt) rules counted" \
+		"packets, the last of them rule $(sort -n $D/ndvmfw.cnt | tail -1 | cut -d' ' -f1)" |
 		tee /dev/console
 	n=$((agreed + disagreed + skipped))
 	if [ $((n % 50)) = 0 ]; then
