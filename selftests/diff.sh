@@ -99,7 +99,10 @@ drained() {
 	done
 }
 
+# Room in the receive backlogs (as pktfuzz.sh): a guest's batch may
+# outrun the softirq. What they drop anyway is counted, see run().
 echo 1000000 >/proc/sys/net/core/netdev_max_backlog
+
 # run NAME: send the packets, record what arrived in $D/NAME.got. A run
 # in which frames were lost outside the rules tells nothing about the
 # firewall: the receiver's socket buffer overflowed (fwpkt recv prints
