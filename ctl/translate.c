@@ -153,9 +153,8 @@ static void fw_addr(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
 static void fw_ports(char *buf, size_t len, const struct ndvmfw_ruleset *rs,
 		     const struct ndvmfw_endpoint *ep, const char *dir)
 {
-	u32 i;
-
 	bool one = ep->port_count == 1;
+	u32 i;
 
 	if (!ep->port_count)
 		return;
