@@ -10,10 +10,6 @@
 # Last, nftables loaded with "fwctl translate" of the rules decides the
 # bridged flows alike, in its bridge table (where it can only drop what
 # ndvmfw rejects).
-# (A priority-tagged frame, VID 0, that crosses the bridge while
-# nf_conntrack_bridge is active did not arrive here although the rules
-# accept it; without bridge conntrack it does. Not tested until that is
-# understood: see README.)
 . /tests/lib.sh
 
 bridge_setup
@@ -74,6 +70,7 @@ pkt g1 up:eth0 -s fd00:b::5 -d fd00:b::2 -i 10 --dport 7 --ext hop --ext dst --e
 pkt g1 up:eth0 -s fd00:b::5 -d fd00:b::2 -i 11 --dport 9 --ext hop --ext dst
 pkt g1 up:eth0 -s fd00:b::5 -d fd00:b::2 -i 12 --dport 7 --ext dst --ext dst \
 	--ext dst --ext dst --ext dst --ext dst --ext dst --ext dst --ext dst
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 13 --sport 40013 --dport 7 --vlan 0
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 14 --dport 7 --vlan 6
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 15 --dport 7 --vlan 0 --vlan 6
 pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 99 --sport 40099 --dport 7
@@ -94,6 +91,7 @@ check_not "v6 udp :9 behind hop, dst headers: dropped" got 11
 check_not "v6 with 9 extension headers: dropped" got 12
 check "... and counted ($ext -> $(status_field exthdr-packets))" \
 	counter_moved exthdr-packets "$ext" 1
+check "VID 0 (priority tag), with bridge conntrack active: bridged" got 13
 check_not "VID 6, no VLAN device: dropped" got 14
 check_not "VID 0 then 6: dropped" got 15
 check "... both counted ($vlan -> $(status_field vlan-packets))" \
