@@ -62,6 +62,9 @@ static const char *const ports[] = {
 	"9999", "{ 22, 80 }", "{ 53, 1000-1600 }",
 };
 
+/* the ports of the packets (gen_packet()), and of the bulk rules that hit */
+static const int pp[] = { 22, 53, 80, 443, 1500, 40000, 40005, 7, 9999 };
+
 static const char *const iifs[] = { "vif1.0", "vif2.0", "vif*", "*",
 				    "uplink0" };
 static const char *const oifs[] = { "uplink0", "up*", "vif1.0", "*" };
@@ -144,8 +147,6 @@ static void gen_bulk_rule(FILE *f)
 					    "203.0.113.7", "10.137.1.5" };
 	static const char *const src6[] = { "fd00:1::5", "fd00:1::6",
 					    "2001:db8:5::7", "fd00:2::5" };
-	static const int pp[] = { 22, 53, 80, 443, 1500, 40000, 40005, 7,
-				  9999 };
 	int six = pct(50), hit = pct(1);
 
 	/* forwarded only: nft then has them in two chains, not four */
@@ -260,8 +261,6 @@ static void gen_packet(FILE *f, int id, int g2, int bad)
 					   "2001:db8:5::7" };
 	static const char *const s6b[] = { "fd00:2::5", "fd00:1::5",
 					   "2001:db8:5::7" };
-	static const int pp[] = { 22, 53, 80, 443, 1500, 40000, 40005, 7,
-				  9999 };
 	static const int flags[] = { 0x02, 0x02, 0x02, 0x02, 0x02, 0x10,
 				     0x04, 0x11, 0x00, 0x12 };
 	int six = pct(50), proto, r = rnd(100);
