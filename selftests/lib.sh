@@ -291,7 +291,10 @@ backlog_drops() {
 # packet would lose it. got ID asks.
 recv_begin() {
 	# not through guest(): the background process must be fwpkt itself
-	# (ip netns exec execs it), for recv_end to stop it
+	# (ip netns exec execs it), for recv_end to stop it. The file goes
+	# first: the background child truncates it only once it runs, and
+	# the last receiver's "ready" would let the senders start too soon.
+	rm -f /tmp/recv.out
 	$IP netns exec "$1" fwpkt recv -t "${2:-60000}" ${3:+-u "$3"} \
 		>/tmp/recv.out &
 	_recv_pid=$!
