@@ -185,24 +185,6 @@ static int u32_sort_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void ndvmfw_key_ifname(struct ndvmfw_u128 *v, const char *name)
-{
-	bool end = !name;
-	unsigned int i;
-	u8 c;
-
-	v->hi = 0;
-	v->lo = 0;
-	for (i = 0; i < 16; i++) {
-		c = end ? 0 : name[i];
-		end = !c;
-		if (i < 8)
-			v->hi = v->hi << 8 | c;
-		else
-			v->lo = v->lo << 8 | c;
-	}
-}
-
 /* ---- lookup ---- */
 
 /* Index of the first of @cnt sorted disjoint ranges ending at or after @v. */

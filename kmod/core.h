@@ -157,7 +157,42 @@ s32 ndvmfw_cls_lookup(const struct ndvmfw_cls *cls,
 size_t ndvmfw_cls_bytes(const struct ndvmfw_cls *cls);
 u32 ndvmfw_cls_nodes(const struct ndvmfw_cls *cls);
 
-void ndvmfw_key_ifname(struct ndvmfw_u128 *v, const char *name);
+/* @w cut at its first NUL byte (the first byte lowest); @w if it has none */
+static inline u64 ndvmfw_cut_nul(u64 w, bool *cut)
+{
+	const u64 ones = 0x0101010101010101ULL;
+	/*
+	 * The lowest byte flagged is the first NUL: a borrow, which flags
+	 * bytes that are not NUL, only comes from a NUL below (has_zero()).
+	 */
+	u64 z = (w - ones) & ~w & ones << 7;
+
+	*cut = z;
+	return z ? w & (((z & -z) >> 7) - 1) : w;
+}
+
+/**
+ * ndvmfw_key_ifname - an interface name as a key
+ * @v: the key field
+ * @name: IFNAMSIZ bytes, as in struct net_device; NULL for no interface
+ *
+ * The name's bytes up to its NUL, the first one most significant, padded
+ * with zeros. What follows the NUL is left out: a device renamed to a
+ * shorter name keeps the old name's tail there. Read a word at a time: it
+ * runs for the input and the output interface of every packet.
+ */
+static inline void ndvmfw_key_ifname(struct ndvmfw_u128 *v, const char *name)
+{
+	u64 w0 = 0, w1 = 0;
+	bool cut = true;
+
+	if (name)
+		w0 = ndvmfw_cut_nul(ndvmfw_load_le64(name), &cut);
+	if (!cut)
+		w1 = ndvmfw_cut_nul(ndvmfw_load_le64(name + 8), &cut);
+	v->hi = ndvmfw_swab64(w0);
+	v->lo = ndvmfw_swab64(w1);
+}
 
 static inline void ndvmfw_key_addr(struct ndvmfw_u128 *v, const u8 *a,
 				   bool v6)

@@ -17,7 +17,9 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/swab.h>
 #include <linux/types.h>
+#include <asm/byteorder.h>
 #include <crypto/sha2.h>
 
 #define ndvmfw_alloc_array(n, size)	kvmalloc_array(n, size, GFP_KERNEL)
@@ -25,6 +27,16 @@
 #define ndvmfw_free(p)			kvfree(p)
 #define ndvmfw_sort(base, n, size, cmp)	sort(base, n, size, cmp, NULL)
 #define ndvmfw_yield()			cond_resched()
+#define ndvmfw_swab64(x)		swab64(x)
+
+/* Eight bytes at @p, the first one least significant. */
+static inline u64 ndvmfw_load_le64(const void *p)
+{
+	__le64 x;
+
+	memcpy(&x, p, sizeof(x));
+	return le64_to_cpu(x);
+}
 
 struct ndvmfw_sha256 {
 	struct sha256_state st;
@@ -48,6 +60,7 @@ static inline void ndvmfw_sha256_final(struct ndvmfw_sha256 *c, u8 *out)
 
 #else /* !__KERNEL__ */
 
+#include <endian.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -92,6 +105,15 @@ static inline void *ndvmfw_zalloc_array(size_t n, size_t size)
 #define ndvmfw_free(p)			free(p)
 #define ndvmfw_sort(base, n, size, cmp)	qsort(base, n, size, cmp)
 #define ndvmfw_yield()			do { } while (0)
+#define ndvmfw_swab64(x)		__builtin_bswap64(x)
+
+static inline u64 ndvmfw_load_le64(const void *p)
+{
+	u64 x;
+
+	memcpy(&x, p, sizeof(x));
+	return le64toh(x);
+}
 
 struct ndvmfw_sha256 {
 	struct sha256_ctx st;

@@ -402,6 +402,47 @@ static void scale(u32 nrules, u32 npkts)
 	free_ruleset(&g);
 }
 
+/*
+ * ndvmfw_key_ifname() reads a device name a word at a time; it must give
+ * what a byte loop gives, whatever follows the NUL (a renamed device keeps
+ * its old name's tail), the bytes before it 0x01 and 0x80-0xff included,
+ * which a NUL search on words could take for one.
+ */
+static void test_ifname(u32 rounds)
+{
+	static const u8 odd[] = { 0x01, 0x7f, 0x80, 0x81, 0xfe, 0xff };
+	struct ndvmfw_u128 want, got;
+	unsigned int len, i, bad = 0;
+	char name[IFNAMSIZ];
+	u32 r;
+
+	for (r = 0; r < rounds; r++) {
+		for (len = 0; len <= IFNAMSIZ; len++) {
+			for (i = 0; i < IFNAMSIZ; i++)
+				name[i] = pick(2) ? odd[pick(sizeof(odd))] :
+						    rnd();
+			for (i = 0; i < len; i++)
+				name[i] = name[i] ? name[i] : 'a';
+			if (len < IFNAMSIZ)
+				name[len] = 0;
+			want.hi = 0;
+			want.lo = 0;
+			for (i = 0; i < len; i++) {
+				if (i < 8)
+					want.hi |= (u64)(u8)name[i] << (56 - 8 * i);
+				else
+					want.lo |= (u64)(u8)name[i] << (120 - 8 * i);
+			}
+			ndvmfw_key_ifname(&got, name);
+			bad += got.hi != want.hi || got.lo != want.lo;
+		}
+	}
+	ndvmfw_key_ifname(&got, NULL);
+	bad += got.hi || got.lo;
+	result(!bad, "interface name keys: %u names, word reads agree with a byte loop%.0u",
+	       rounds * (IFNAMSIZ + 1), 0);
+}
+
 int main(int argc, char *argv[])
 {
 	static const u32 sizes[] = { 1, 2, 5, 10, 30, 100, 300, 1000, 3000 };
@@ -413,6 +454,7 @@ int main(int argc, char *argv[])
 
 	printf("# seed %llu (rerun: test_classify %llu)\n", seed, seed);
 	fw_rng = seed | 1;
+	test_ifname(10000);
 	for (i = 0; i < nsets; i++)
 		run_one(sizes[i % ARRAY_SIZE(sizes)], npkts, i);
 	scale(argc > 4 ? strtoul(argv[4], NULL, 0) : 100000, 3000);
