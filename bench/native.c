@@ -238,10 +238,12 @@ static int read_acl(const char *path, struct cb_rule **out, u32 *nout)
 /* The key as the module's hooks build it, for a forwarded packet. */
 static void pkt_key(const struct pkt *p, struct ndvmfw_key *k)
 {
+	/* IFNAMSIZ bytes, as in struct net_device */
+	static const char iif[IFNAMSIZ] = "vif1.0", oif[IFNAMSIZ] = "eth0";
 	u32 src = htonl(p->src), dst = htonl(p->dst);
 
-	ndvmfw_key_ifname(&k->f[NDVMFW_DIM_IIF], "vif1.0");
-	ndvmfw_key_ifname(&k->f[NDVMFW_DIM_OIF], "eth0");
+	ndvmfw_key_ifname(&k->f[NDVMFW_DIM_IIF], iif);
+	ndvmfw_key_ifname(&k->f[NDVMFW_DIM_OIF], oif);
 	ndvmfw_key_u64(&k->f[NDVMFW_DIM_PROTO], p->proto);
 	ndvmfw_key_addr(&k->f[NDVMFW_DIM_SADDR], (const u8 *)&src, false);
 	ndvmfw_key_addr(&k->f[NDVMFW_DIM_DADDR], (const u8 *)&dst, false);

@@ -19,7 +19,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # squashfs-tools makes the NDVM's rules medium; clang and libclang-rt-14-dev
 # (libFuzzer and the sanitizer runtimes, only recommended by clang) build
 # selftests/fuzz; flex, bison, bc and libelf-dev (objtool) build the
-# debug kernel of make check-debug (scripts/debug-kernel.sh). The
+# debug kernel of make check-debug (scripts/debug-kernel.sh); dpdk-dev
+# (rte_acl) builds bench/native, which make check smoke-tests. The
 # libraries xl needs
 # from the host, which make check-xen copies into its dom0 (the Xen
 # packages themselves it downloads, selftests/xen/run.sh): libc6, liblzma5,
@@ -28,7 +29,7 @@ PKGS="build-essential linux-headers-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static libmnl-dev nettle-dev pkg-config nftables
 iproute2 cpio kmod linux-source-6.1 gzip xz-utils zstd conntrack
 squashfs-tools libc6 liblzma5 libuuid1 zlib1g libzstd1 libgcc-s1 clang
-libclang-rt-14-dev flex bison bc libelf-dev"
+libclang-rt-14-dev flex bison bc libelf-dev dpdk-dev"
 
 die() { echo "deps.sh: error: $*" >&2; exit 1; }
 say() { echo "deps.sh: $*" >&2; }

@@ -5,6 +5,7 @@
 #   - checkpatch --strict on kmod/ and ctl/;
 #   - userspace unit tests (parser, classifier against a reference matcher);
 #   - libFuzzer smoke of the parser and the rule compiler (selftests/fuzz);
+#   - make bench-native at its smallest (it builds against rte_acl);
 #   - for each test kernel (6.1, 6.12): one QEMU TCG boot that runs the
 #     VM tests (selftests/*.sh) and reports TAP;
 #   - for each test kernel: the NDVM image's boot tests on the host
@@ -166,6 +167,13 @@ rc=$?
 grep -a '^# ' "$B/fuzz.log"
 [ $rc = 0 ] || tail -n 40 "$B/fuzz.log"
 result "libFuzzer smoke: the parser and the rule compiler, regress/ replayed" $rc
+
+# bench-native at its smallest, so that it does not rot: it compiles the
+# classifier against DPDK's rte_acl, outside the unit tests' flags
+make -s bench-native BENCH_SIZES=100 BENCH_PACKETS=1000 >"$B/bench.log" 2>&1
+rc=$?
+[ $rc = 0 ] || tail -n 40 "$B/bench.log"
+result "bench-native smoke: builds, 100 rules x 1000 packets per profile" $rc
 
 checkpatch
 result "checkpatch --strict kmod/ ctl/" $?
