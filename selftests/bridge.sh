@@ -7,12 +7,15 @@
 # lying headers, which no IP layer checked, are dropped and counted;
 # fragments are reassembled before they are judged; ports are found behind
 # IPv6 extension headers; VLAN tags follow the same policy as when routed.
-# Last, nftables loaded with "fwctl translate" of the rules decides the
-# bridged flows alike, in its bridge table (where it can only drop what
-# ndvmfw rejects).
+# A flood of logged bridged packets stays within the global log cap. Then
+# nftables loaded with "fwctl translate" of the rules decides the bridged
+# flows alike, in its bridge table (where it can only drop what ndvmfw
+# rejects). Last, the NDVM also routes its bridge to a second uplink,
+# masqueraded, with bridge conntrack active.
 . /tests/lib.sh
 
-bridge_setup
+# a generous bucket per rule, so that the global cap is what binds
+bridge_setup log_rate=50 log_burst=50 log_cap=4
 serve up tcp 80
 serve up tcp 81
 serve up udp 54
@@ -26,7 +29,7 @@ accept state established,related
 accept in vif1.0 out uplink0 proto tcp to any port 80 state new
 reject in vif1.0 out uplink0 proto tcp to any port 81
 reject in vif1.0 out uplink0 proto udp to any port 54
-accept in vif1.0 out uplink0 proto udp to any port 7
+accept log in vif1.0 out uplink0 proto udp to any port 7
 accept in br0
 accept out br0
 EOR
@@ -52,6 +55,22 @@ check "v4: reject on the bridge: port unreachable (rc 3, got $?)" [ $? -eq 3 ]
 probe g1 udp fd00:b::2 54
 check "v6: reject on the bridge: port unreachable (rc 3, got $?)" [ $? -eq 3 ]
 check "the NDVM itself, as br0: ping" ping_from g1 10.0.0.1
+
+dmesg -c >/dev/null
+sup=$(status_field log-suppressed)
+n6=$(rule_packets 6)
+t0=$(cut -d' ' -f1 /proc/uptime)
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 --dport 7 -n 300
+t1=$(cut -d' ' -f1 /proc/uptime)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { s = b - a; print int(s) + 1 }')
+r6=$(dmesg | grep -c 'ndvmfw: rule 6 accept in=vif1.0 out=uplink0 ')
+log "bridged flood of 300 logged packets took < $secs s: $r6 lines"
+check "bridged log flood: rule 6 counted all 300" \
+	[ $(($(rule_packets 6) - n6)) -eq 300 ]
+check "... logged with the ports' names, within the global cap: 1 <= $r6 <= 4 + 4 * $secs" \
+	[ "$r6" -ge 1 -a "$r6" -le $((4 + 4 * secs)) ]
+check "... the rest counted in log-suppressed ($sup -> $(status_field log-suppressed))" \
+	[ "$(status_field log-suppressed)" -ge $((sup + 300 - r6)) ]
 
 bad=$(status_field malformed-packets)
 ext=$(status_field exthdr-packets)
@@ -109,4 +128,57 @@ check "nft: the reject rule drops on the bridge (fwnet rc 1, got $?)" [ $? -eq 1
 check "nft: bridge table counters, rule 3 like ndvmfw's" \
 	sh -c "nft list table bridge ndvmfw | grep 'comment \"rule 3\"' | grep -q -v 'packets 0 '"
 nft_clean
+
+# A bridged NDVM that also routes: from its guests' segment, br0, to a
+# second uplink, wan0, which has no route back, so only masqueraded
+# connections are answered. At the IP layer the guests come in by br0, the
+# bridge device. Bridge conntrack ("state") creates the connection in the
+# bridge's PREROUTING; the IP layer and nf_nat go on with that entry.
+# Port-to-port traffic is bridged, not routed: no masquerade rule sees it.
+$IP netns add wan
+$IP link add wan0 type veth peer name eth0 netns wan
+$IP addr add 198.51.100.1/24 dev wan0
+$IP addr add 2001:db8:5::1/64 dev wan0 nodad
+$IP link set wan0 up
+$IP -n wan link set lo up
+$IP -n wan addr add 198.51.100.2/24 dev eth0
+$IP -n wan addr add 2001:db8:5::2/64 dev eth0 nodad
+$IP -n wan link set eth0 up
+$IP -n g1 route add default via 10.0.0.1
+$IP -n g1 -6 route add default via fd00:b::1
+echo 1 >/proc/sys/net/ipv4/ip_forward
+echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+serve wan tcp 80
+serve wan udp 53
+wait_servers
+ROUTED="policy drop
+accept family ip6 proto icmpv6 icmp-type { nd-neighbor-solicit, nd-neighbor-advert }
+accept state established,related
+accept in br0 out wan0
+accept in vif1.0 out uplink0 proto tcp to any port 80"
+NOMASQ=$(rules bridge_nomasq <<EOR
+$ROUTED
+EOR
+)
+MASQ=$(rules bridge_masq <<EOR
+$ROUTED
+masquerade out wan0 from { 10.0.0.0/24, fd00:b::/64 }
+EOR
+)
+mod_load
+check "routed from the bridge: load without masquerade" $FWCTL load "$NOMASQ"
+check_not "v4: br0 -> wan0 without masquerade: no answer" \
+	probe g1 tcp 198.51.100.2 80
+check_not "v6: br0 -> wan0 without masquerade: no answer" \
+	probe g1 tcp 2001:db8:5::2 80
+check "routed from the bridge: load with masquerade" $FWCTL load "$MASQ"
+check "v4 tcp: br0 -> wan0 masqueraded, answered" probe g1 tcp 198.51.100.2 80
+check "v4 udp: br0 -> wan0 masqueraded, answered" probe g1 udp 198.51.100.2 53
+check "v6 tcp: br0 -> wan0 masqueraded, answered" probe g1 tcp 2001:db8:5::2 80
+check "port to port across the bridge still passes" probe g1 tcp 10.0.0.2 80
+n=$(rule_packets 5)
+check "the masquerade rule counted the 3 routed connections, not the bridged one ($n)" \
+	[ "$n" -eq 3 ]
+check "rule 'in br0 out wan0' counted the routed packets" \
+	[ "$(rule_packets 3)" -ge 3 ]
 exit $ret

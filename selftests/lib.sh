@@ -132,10 +132,10 @@ topology_down() {
 	SERVERS=""
 	# Namespaces are dismantled asynchronously; delete the veths here so
 	# that the next test can create them again at once.
-	for _dev in vif1.0 vif2.0 uplink0 br0; do
+	for _dev in vif1.0 vif2.0 uplink0 br0 wan0; do
 		$IP link del "$_dev" 2>/dev/null
 	done
-	for _ns in g1 g2 up; do
+	for _ns in g1 g2 up wan; do
 		$IP netns del "$_ns" 2>/dev/null
 	done
 	true
