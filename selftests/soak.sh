@@ -63,7 +63,8 @@ loader() {
 	echo "$_failed" >/tmp/loader.failed
 }
 base=$(sunreclaim)
-recv_begin up 900000
+# a window past the loads (about 0.2 s each under TCG); recv_end stops it
+recv_begin up $((LOADS * 1000 + 600000))
 rm -f /tmp/loader.failed
 t0=$(cut -d' ' -f1 /proc/uptime)
 loader &
