@@ -25,6 +25,16 @@
  *                                packet, TCP data offset 4, or the upper-
  *                                layer header cut to 2 bytes
  *     --flags N                  TCP flags (default 2, SYN)
+ *     --ack N                    TCP acknowledgment number (default 0;
+ *                                the sequence number is always 1)
+ *     --echo-id N                ICMP echo identifier (default: the low
+ *                                16 bits of the id)
+ *     --icmp-err TYPE/CODE       instead, an ICMP (ICMPv6 for v6) error
+ *                                of TYPE and CODE from DST to SRC that
+ *                                quotes the packet the other options
+ *                                describe, as SRC sent it to DST (not
+ *                                with --frag, --overlap or --arp); the
+ *                                quoted packet carries the id
  *     --smac MAC                 Ethernet source (default IFACE's)
  *     --arp                      an ARP request for DST from SRC (IPv4)
  *                                instead; its sender MAC is the Ethernet
@@ -37,11 +47,12 @@
  *   fwpkt recv [-t MS] [-l IFACE] [-u ID]
  *       print "id N" for every marked packet this namespace receives
  *       (after reassembly) over raw sockets, or with -l every marked frame
- *       IFACE sees, whoever it is for; for MS ms (default 1000), or until
- *       ID arrived (then 100 ms more); the sockets get a receive buffer
- *       big enough for any test burst, and "drops N" on stderr tells
- *       that the kernel dropped N frames for the packet socket anyway;
- *       "timeout" on stderr that ID did not arrive within MS ms
+ *       IFACE receives (not those it sends), whoever it is for; for MS ms
+ *       (default 1000), or until ID arrived (then 100 ms more); the
+ *       sockets get a receive buffer big enough for any test burst, and
+ *       "drops N" on stderr tells that the kernel dropped N frames for
+ *       the packet socket anyway; "timeout" on stderr that ID did not
+ *       arrive within MS ms
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -73,6 +84,8 @@ struct pkt {
 	char ext[MAX_EXT];
 	int next;
 	int frag, overlap, flags;
+	unsigned int ack;
+	int echo_id, err_type, err_code;
 	const char *bad;
 	int has_smac, arp, has_sha;
 	uint8_t smac[6], sha[6];
@@ -102,12 +115,32 @@ static uint16_t csum_fold(uint32_t sum)
 	return ~sum;
 }
 
+/*
+ * The checksum at @ck of the upper-layer segment @l4 of @n bytes, with
+ * @p's pseudo header but for ICMP.
+ */
+static void put_csum(const struct pkt *p, uint8_t *l4, size_t n, int ck)
+{
+	uint32_t sum = 0;
+	uint8_t ph[40];
+
+	l4[ck] = 0;
+	l4[ck + 1] = 0;
+	if (p->proto != IPPROTO_ICMP) {
+		size_t al = p->v6 ? 16 : 4;
+
+		memcpy(ph, p->src, al);
+		memcpy(ph + al, p->dst, al);
+		sum = csum_add(sum, ph, 2 * al);
+		sum += p->proto + n;
+	}
+	put16(l4 + ck, csum_fold(csum_add(sum, l4, n)));
+}
+
 /* The upper-layer segment: header and marked payload, checksummed. */
 static size_t build_l4(const struct pkt *p, uint8_t *l4)
 {
 	size_t hl, n;
-	uint32_t sum = 0;
-	uint8_t ph[40];
 	int ck;
 
 	switch (p->proto) {
@@ -117,6 +150,10 @@ static size_t build_l4(const struct pkt *p, uint8_t *l4)
 		put16(l4, p->sport);
 		put16(l4 + 2, p->dport);
 		l4[7] = 1;		/* seq */
+		l4[8] = p->ack >> 24;
+		l4[9] = p->ack >> 16;
+		l4[10] = p->ack >> 8;
+		l4[11] = p->ack;
 		l4[12] = 5 << 4;
 		l4[13] = p->flags;
 		put16(l4 + 14, 65535);
@@ -134,7 +171,7 @@ static size_t build_l4(const struct pkt *p, uint8_t *l4)
 		memset(l4, 0, hl);
 		l4[0] = p->type;
 		l4[1] = p->code;
-		put16(l4 + 4, p->id);
+		put16(l4 + 4, p->echo_id < 0 ? p->id : p->echo_id);
 		ck = 2;
 		break;
 	default:
@@ -153,17 +190,7 @@ static size_t build_l4(const struct pkt *p, uint8_t *l4)
 		put16(l4 + 4, n);
 	if (ck < 0)
 		return n;
-	l4[ck] = 0;
-	l4[ck + 1] = 0;
-	if (p->proto != IPPROTO_ICMP) {	/* pseudo header */
-		size_t al = p->v6 ? 16 : 4;
-
-		memcpy(ph, p->src, al);
-		memcpy(ph + al, p->dst, al);
-		sum = csum_add(sum, ph, 2 * al);
-		sum += p->proto + n;
-	}
-	put16(l4 + ck, csum_fold(csum_add(sum, l4, n)));
+	put_csum(p, l4, n, ck);
 	if (p->bad && !strcmp(p->bad, "doff"))
 		l4[12] = 4 << 4;
 	return n;
@@ -202,11 +229,10 @@ static int xmit(const struct pkt *p, const uint8_t *l3, size_t len)
 	return 0;
 }
 
-/* One IPv4 packet or fragment of the segment @l4 [off, off + n). */
-static int send_v4(const struct pkt *p, const uint8_t *l4, size_t off,
-		   size_t n, int more)
+/* In @b, one IPv4 packet or fragment of the segment @l4 [off, off + n). */
+static size_t build_v4(const struct pkt *p, const uint8_t *l4, size_t off,
+		       size_t n, int more, uint8_t *b)
 {
-	uint8_t b[9216];
 	size_t tot = 20 + n;
 	int ihl = 5;
 
@@ -223,7 +249,15 @@ static int send_v4(const struct pkt *p, const uint8_t *l4, size_t off,
 	memcpy(b + 16, p->dst, 4);
 	put16(b + 10, csum_fold(csum_add(0, b, 20)));
 	memcpy(b + 20, l4 + off, n);
-	return xmit(p, b, tot);
+	return tot;
+}
+
+static int send_v4(const struct pkt *p, const uint8_t *l4, size_t off,
+		   size_t n, int more)
+{
+	uint8_t b[9216];
+
+	return xmit(p, b, build_v4(p, l4, off, n, more, b));
 }
 
 /* Extension headers of @p in @b; the protocol of the first one. */
@@ -262,13 +296,13 @@ static size_t build_ext(const struct pkt *p, uint8_t *b, int *first)
 }
 
 /*
- * One IPv6 packet; with @frag, a fragment of [ext + l4] at @off: the
+ * In @b, one IPv6 packet; with @frag, a fragment of [ext + l4] at @off: the
  * fragment header comes first, the chosen extension headers behind it.
  */
-static int send_v6(const struct pkt *p, const uint8_t *l4, size_t l4len,
-		   int frag, size_t off, size_t n, int more)
+static size_t build_v6(const struct pkt *p, const uint8_t *l4, size_t l4len,
+		       int frag, size_t off, size_t n, int more, uint8_t *b)
 {
-	uint8_t b[9216], pl[9216];
+	uint8_t pl[9216];
 	size_t o = 40, plen;
 	int nh;
 
@@ -296,7 +330,41 @@ static int send_v6(const struct pkt *p, const uint8_t *l4, size_t l4len,
 		o += plen;
 	}
 	put16(b + 4, o - 40 + (p->bad && !strcmp(p->bad, "totlen") ? 64 : 0));
-	return xmit(p, b, o);
+	return o;
+}
+
+static int send_v6(const struct pkt *p, const uint8_t *l4, size_t l4len,
+		   int frag, size_t off, size_t n, int more)
+{
+	uint8_t b[9216];
+
+	return xmit(p, b, build_v6(p, l4, l4len, frag, off, n, more, b));
+}
+
+/*
+ * --icmp-err: an ICMP or ICMPv6 error from @p's destination to its source
+ * that quotes @p, whole, as the source sent it.
+ */
+static int send_err(const struct pkt *p)
+{
+	uint8_t l4[9216], msg[9216];
+	struct pkt q = *p;
+	size_t n;
+
+	n = build_l4(p, l4);
+	n = p->v6 ? build_v6(p, l4, n, 0, 0, 0, 0, msg + 8) :
+		    build_v4(p, l4, 0, n, 0, msg + 8);
+	memset(msg, 0, 8);
+	msg[0] = p->err_type;
+	msg[1] = p->err_code;
+	memcpy(q.src, p->dst, sizeof(q.src));
+	memcpy(q.dst, p->src, sizeof(q.dst));
+	q.proto = p->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	q.next = 0;
+	q.bad = NULL;
+	put_csum(&q, msg, n + 8, 2);
+	return q.v6 ? send_v6(&q, msg, n + 8, 0, 0, 0, 0) :
+		      send_v4(&q, msg, 0, n + 8, 0);
 }
 
 /* An ARP request: who has DST, tell SRC. */
@@ -319,6 +387,8 @@ static int send_one(struct pkt *p)
 
 	if (p->arp)
 		return send_arp(p);
+	if (p->err_type >= 0)
+		return send_err(p);
 	if (p->overlap) {
 		struct pkt q = *p;
 
@@ -387,13 +457,16 @@ static int parse_pkt(int argc, char *argv[], struct pkt *p, int nargs)
 		{ "bad", 1, NULL, 'b' }, { "count", 1, NULL, 'n' },
 		{ "flags", 1, NULL, 'F' }, { "smac", 1, NULL, 'M' },
 		{ "arp", 0, NULL, 'A' }, { "arp-sha", 1, NULL, 'H' },
+		{ "ack", 1, NULL, 'K' }, { "echo-id", 1, NULL, 'E' },
+		{ "icmp-err", 1, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *src = NULL, *dst = NULL;
 	int c;
 
 	*p = (struct pkt){ .proto = IPPROTO_UDP, .sport = 40000, .dport = 7,
-			   .type = -1, .len = 32, .count = 1, .flags = 2 };
+			   .type = -1, .len = 32, .count = 1, .flags = 2,
+			   .echo_id = -1, .err_type = -1 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:d:p:i:n:", opts, NULL)) != -1) {
 		switch (c) {
@@ -412,6 +485,17 @@ static int parse_pkt(int argc, char *argv[], struct pkt *p, int nargs)
 		case 'b': p->bad = strdup(optarg); break;
 		case 'F': p->flags = strtol(optarg, NULL, 0); break;
 		case 'A': p->arp = 1; break;
+		case 'K':
+			p->ack = strtoul(optarg, NULL, 0);
+			break;
+		case 'E':
+			p->echo_id = atoi(optarg);
+			break;
+		case 'R':
+			if (sscanf(optarg, "%d/%d", &p->err_type,
+				   &p->err_code) != 2)
+				return 2;
+			break;
 		case 'M':
 			if (parse_mac(optarg, p->smac))
 				return 2;
@@ -450,6 +534,8 @@ static int parse_pkt(int argc, char *argv[], struct pkt *p, int nargs)
 	if (p->type < 0)
 		p->type = p->v6 ? 128 : 8;
 	if (p->arp && p->v6)
+		return 2;
+	if (p->err_type >= 0 && (p->frag || p->overlap || p->arp))
 		return 2;
 	return 0;
 }
@@ -561,7 +647,8 @@ static int cmd_recv(int argc, char *argv[])
 	struct pollfd pfd[6];
 	int rcvbuf = 64 << 20;
 	struct tpacket_stats st;
-	socklen_t stlen;
+	struct sockaddr_ll from;
+	socklen_t stlen, fromlen;
 	uint8_t buf[65536];
 	const uint8_t *m;
 	unsigned int id;
@@ -617,8 +704,11 @@ static int cmd_recv(int argc, char *argv[])
 		for (i = 0; i < nfd; i++) {
 			if (!(pfd[i].revents & POLLIN))
 				continue;
-			n = recv(pfd[i].fd, buf, sizeof(buf), 0);
-			if (n <= 0)
+			fromlen = sizeof(from);
+			n = recvfrom(pfd[i].fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &fromlen);
+			if (n <= 0 ||
+			    (link && from.sll_pkttype == PACKET_OUTGOING))
 				continue;
 			m = memmem(buf, n, MAGIC, 8);
 			if (!m || m + 12 > buf + n)
