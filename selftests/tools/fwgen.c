@@ -14,28 +14,60 @@
  *   DIR/g1.pkts    fwpkt batch lines sent by guest 1 (in vif1.0)
  *   DIR/g2.pkts    ... by guest 2 (in vif2.0)
  *   DIR/bad.pkts   malformed packets, sent by guest 1 after the others
+ *   DIR/up.pkts    answers to some of the guests' packets, sent by the
+ *                  uplink (in uplink0) after the guests' packets
  *
  * The packets go to the uplink side (192.0.2.98-99, 2001:db8:99::98-99):
  * TCP with various flags, UDP, ICMP/ICMPv6, GRE, from the guests' own and
  * from spoofed addresses, fragmented, priority-tagged, behind IPv6
- * extension headers. Ids are 1.. for the well-formed packets and 100000..
- * for the malformed ones. A rule set may fail `fwctl check` (a rule whose
- * clauses conflict); the test skips it.
+ * extension headers.
+ *
+ * The answers make conntrack states other than "new" and "invalid". They
+ * are for the well-formed TCP, UDP and ICMP echo packets that are not
+ * fragmented, come from a guest's subnet (10.137.0.0/16, fd00::/16: the
+ * NDVM routes the answers there) and that no masquerade rule of the set
+ * matches (a masqueraded packet's answer would have to go to the NDVM's
+ * address and port); of those, one in three gets a reply from the
+ * destination to the source with the ports swapped: SYN+ACK to a SYN,
+ * ACK to other TCP (acknowledging all of it), echo reply to an echo
+ * request; one in six an ICMP/ICMPv6 error from the destination (port or
+ * host/address unreachable) that quotes the packet. If the packet passed
+ * the NDVM, conntrack finds its connection: the reply is "established",
+ * the error "related". Otherwise the reply is "new" or "invalid" and the
+ * error "invalid". Whether a packet gets an answer comes from a random
+ * sequence of its own: the rule sets and packets of a seed are what they
+ * were before the answers were added.
+ *
+ * Ids are 1.. for the well-formed packets, 100000.. for the malformed ones,
+ * 200000 + the id of the packet answered for the replies and 300000 + it
+ * for the errors (NPACKETS is at most 99999; diff.sh's end marker is
+ * 999999). A rule set may fail `fwctl check` (a rule whose clauses
+ * conflict); the test skips it.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng;
+#define REPLY_ID 200000
+#define ERROR_ID 300000
+
+/* rng: rules and packets; rng_ans: which packets get an answer */
+static uint64_t rng, rng_ans;
+
+static uint32_t xorshift(uint64_t *s, uint32_t n)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return n ? (uint32_t)(*s >> 16) % n : 0;
+}
 
 static uint32_t rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (uint32_t)(rng >> 16) % n : 0;
+	return xorshift(&rng, n);
 }
 
 static int pct(uint32_t p)
@@ -43,6 +75,7 @@ static int pct(uint32_t p)
 	return rnd(100) < p;
 }
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PICK(a) ((a)[rnd(sizeof(a) / sizeof((a)[0]))])
 
 static const char *const v4[] = {
@@ -77,18 +110,44 @@ static const char *const icmp6[] = { "echo-request", "destination-unreachable",
 static const char *const states[] = { "new", "invalid", "established",
 				      "new,invalid", "related,established" };
 
+/* addresses and prefixes, as in the rules */
+struct alist {
+	const char *a[8];
+	int n;
+};
+
 struct set {
 	char name[8];
 	int fams;		/* 1: has v4, 2: has v6 */
+	struct alist l;
 };
 
 static struct set sets[3];
 static int nsets;
 
-/* An address, a list or a set of @fam (0: any family); sets *@fam. */
-static void addrs(FILE *f, int *fam)
+/* the masquerade rules: family (0: both), source addresses (n 0: any) */
+struct masq {
+	int fam;
+	struct alist from;
+};
+
+static struct masq masqs[64];
+static int nmasqs;
+
+static void alist_add(struct alist *l, const char *a)
+{
+	if (l && l->n < (int)ARRAY_SIZE(l->a))
+		l->a[l->n++] = a;
+}
+
+/*
+ * An address, a list or a set of @fam (0: any family); sets *@fam. With
+ * @l, also what it names there.
+ */
+static void addrs(FILE *f, int *fam, struct alist *l)
 {
 	int i, n, want = *fam;
+	const char *l_one;
 
 	if (nsets && pct(35)) {
 		for (i = 0; i < 6; i++) {
@@ -98,6 +157,8 @@ static void addrs(FILE *f, int *fam)
 				fprintf(f, "@%s", s->name);
 				if (s->fams != 3)
 					*fam = s->fams;
+				for (n = 0; l && n < s->l.n; n++)
+					alist_add(l, s->l.a[n]);
 				return;
 			}
 		}
@@ -108,30 +169,41 @@ static void addrs(FILE *f, int *fam)
 	if (pct(30)) {
 		n = 1 + rnd(3);
 		fprintf(f, "{ ");
-		for (i = 0; i < n; i++)
-			fprintf(f, "%s%s", i ? ", " : "",
-				want == 1 ? PICK(v4) : PICK(v6));
+		for (i = 0; i < n; i++) {
+			const char *a = want == 1 ? PICK(v4) : PICK(v6);
+
+			fprintf(f, "%s%s", i ? ", " : "", a);
+			alist_add(l, a);
+		}
 		fprintf(f, " }");
 		return;
 	}
-	fprintf(f, "%s", want == 1 ? PICK(v4) : PICK(v6));
+	l_one = want == 1 ? PICK(v4) : PICK(v6);
+	fprintf(f, "%s", l_one);
+	alist_add(l, l_one);
 }
 
 /* A NAT rule: the uplink side sees the NDVM's address instead. */
 static void gen_masquerade(FILE *f)
 {
+	struct masq *m = &masqs[nmasqs];
 	int fam = 0;
 
 	fprintf(f, "masquerade out uplink0");
+	m->fam = 0;
+	m->from.n = 0;
 	if (pct(30)) {
 		fam = pct(50) ? 1 : 2;
+		m->fam = fam;
 		fprintf(f, " family %s", fam == 1 ? "ip" : "ip6");
 	}
 	if (pct(50)) {
 		fprintf(f, " from ");
-		addrs(f, &fam);
+		addrs(f, &fam, &m->from);
 	}
 	fprintf(f, "\n");
+	if (nmasqs < (int)ARRAY_SIZE(masqs) - 1)
+		nmasqs++;
 }
 
 /*
@@ -180,14 +252,16 @@ static void gen_rules(FILE *f, int bulk)
 	for (i = 0; i < nsets; i++) {
 		snprintf(sets[i].name, sizeof(sets[i].name), "s%d", i);
 		sets[i].fams = 0;
+		sets[i].l.n = 0;
 		fprintf(f, "set %s { ", sets[i].name);
 		n = 1 + rnd(3);
 		for (j = 0; j < n; j++) {
 			int six = pct(50);
+			const char *a = six ? PICK(v6) : PICK(v4);
 
 			sets[i].fams |= six ? 2 : 1;
-			fprintf(f, "%s%s", j ? ", " : "",
-				six ? PICK(v6) : PICK(v4));
+			fprintf(f, "%s%s", j ? ", " : "", a);
+			alist_add(&sets[i].l, a);
 		}
 		fprintf(f, " }\n");
 	}
@@ -226,13 +300,13 @@ static void gen_rules(FILE *f, int bulk)
 		}
 		if (pct(40)) {
 			fprintf(f, " from ");
-			addrs(f, &fam);
+			addrs(f, &fam, NULL);
 			if ((proto == 6 || proto == 17) && pct(40))
 				fprintf(f, " port %s", PICK(ports));
 		}
 		if (pct(45)) {
 			fprintf(f, " to ");
-			addrs(f, &fam);
+			addrs(f, &fam, NULL);
 			if ((proto == 6 || proto == 17) && pct(60))
 				fprintf(f, " port %s", PICK(ports));
 		}
@@ -251,7 +325,26 @@ static void gen_rules(FILE *f, int bulk)
 		gen_bulk_rule(f);
 }
 
-static void gen_packet(FILE *f, int id, int g2, int bad)
+/* a packet of a guest, for its answer */
+struct gpkt {
+	int id, six, proto, sport, dport, flags, type, frag;
+	const char *src, *dst;
+	char opts[256];		/* after -i, -s, -d and -p, but for --frag
+				 * and --vlan
+				 */
+};
+
+static void opt_cat(struct gpkt *k, const char *fmt, ...)
+{
+	size_t used = strlen(k->opts);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->opts + used, sizeof(k->opts) - used, fmt, ap);
+	va_end(ap);
+}
+
+static void gen_packet(FILE *f, int id, int g2, int bad, struct gpkt *k)
 {
 	static const char *const s4a[] = { "10.137.0.5", "10.137.0.6",
 					   "203.0.113.7" };
@@ -265,43 +358,141 @@ static void gen_packet(FILE *f, int id, int g2, int bad)
 				     0x04, 0x11, 0x00, 0x12 };
 	int six = pct(50), proto, r = rnd(100);
 
+	*k = (struct gpkt){ .id = id, .six = six, .type = -1 };
 	proto = r < 35 ? 6 : r < 70 ? 17 : r < 90 ? (six ? 58 : 1) : 47;
 	if (bad)	/* ICMP cut to 2 bytes: selftests/malformed.sh */
 		proto = pct(50) ? 6 : 17;
-	fprintf(f, "-i %d -s %s -d %s -p %d", id,
-		six ? (g2 ? PICK(s6b) : PICK(s6a)) :
-		      (g2 ? PICK(s4b) : PICK(s4a)),
-		six ? (pct(50) ? "2001:db8:99::99" : "2001:db8:99::98") :
-		      (pct(50) ? "192.0.2.99" : "192.0.2.98"), proto);
-	if (proto == 6 || proto == 17)
-		fprintf(f, " --sport %d --dport %d", pct(30) ? PICK(pp) : 40000 + (int)rnd(11),
-			PICK(pp));
-	if (proto == 6)
-		fprintf(f, " --flags %d", PICK(flags));
+	k->proto = proto;
+	/*
+	 * Destination before source, destination port before source port:
+	 * the order in which the compiler evaluated them once, as arguments
+	 * of one call; a seed's packets stay what they were.
+	 */
+	k->dst = six ? (pct(50) ? "2001:db8:99::99" : "2001:db8:99::98") :
+		       (pct(50) ? "192.0.2.99" : "192.0.2.98");
+	k->src = six ? (g2 ? PICK(s6b) : PICK(s6a)) :
+		       (g2 ? PICK(s4b) : PICK(s4a));
+	if (proto == 6 || proto == 17) {
+		k->dport = PICK(pp);
+		k->sport = pct(30) ? PICK(pp) : 40000 + (int)rnd(11);
+		opt_cat(k, " --sport %d --dport %d", k->sport, k->dport);
+	}
+	if (proto == 6) {
+		k->flags = PICK(flags);
+		opt_cat(k, " --flags %d", k->flags);
+	}
 	if (proto == 1 || proto == 58) {
 		r = rnd(10);
-		if (r < 6)
-			fprintf(f, " --type %d", six ? 128 : 8);
-		else if (r < 8)
-			fprintf(f, " --type %d --code %d", six ? 1 : 3, rnd(5));
-		else
-			fprintf(f, " --type %d --code 0", six ? 2 : 11);
+		if (r < 6) {
+			k->type = six ? 128 : 8;
+			opt_cat(k, " --type %d", k->type);
+		} else if (r < 8) {
+			opt_cat(k, " --type %d --code %d", six ? 1 : 3, rnd(5));
+		} else {
+			opt_cat(k, " --type %d --code 0", six ? 2 : 11);
+		}
 	}
+	fprintf(f, "-i %d -s %s -d %s -p %d%s", id, k->src, k->dst, proto,
+		k->opts);
 	if (bad) {
 		fprintf(f, " --bad %s\n", proto == 6 && pct(50) ? "doff" :
 			"trunc");
 		return;
 	}
 	if (six && pct(15)) {
+		size_t o = strlen(k->opts);
+
 		if (pct(40))
-			fprintf(f, " --ext hop");
+			opt_cat(k, " --ext hop");
 		for (r = rnd(3); r > 0; r--)
-			fprintf(f, " --ext %s", pct(50) ? "dst" : "rt");
+			opt_cat(k, " --ext %s", pct(50) ? "dst" : "rt");
+		fprintf(f, "%s", k->opts + o);
 	} else if (proto != 47 && pct(15)) {
-		fprintf(f, " --frag %d", proto == 6 ? 24 : 8);
+		k->frag = proto == 6 ? 24 : 8;
+		fprintf(f, " --frag %d", k->frag);
 	}
 	if (pct(10))
 		fprintf(f, " --vlan 0");
+	fprintf(f, "\n");
+}
+
+/* Whether @addr (@six: IPv6) lies in @pfx, an address or a prefix. */
+static int in_prefix(const char *pfx, int six, const char *addr)
+{
+	unsigned char p[16], a[16];
+	char buf[64], *slash;
+	int len, i;
+
+	snprintf(buf, sizeof(buf), "%s", pfx);
+	slash = strchr(buf, '/');
+	len = six ? 128 : 32;
+	if (slash) {
+		*slash = 0;
+		len = atoi(slash + 1);
+	}
+	if (inet_pton(six ? AF_INET6 : AF_INET, buf, p) != 1 ||
+	    inet_pton(six ? AF_INET6 : AF_INET, addr, a) != 1)
+		return 0;	/* the other family */
+	for (i = 0; i < len; i++)
+		if ((p[i / 8] ^ a[i / 8]) & (0x80 >> (i % 8)))
+			return 0;
+	return 1;
+}
+
+/* Whether a masquerade rule of the set matches @k's source. */
+static int masqueraded(const struct gpkt *k)
+{
+	int i, j;
+
+	for (i = 0; i < nmasqs; i++) {
+		const struct masq *m = &masqs[i];
+
+		if (m->fam && m->fam != (k->six ? 2 : 1))
+			continue;
+		if (!m->from.n)
+			return 1;
+		for (j = 0; j < m->from.n; j++)
+			if (in_prefix(m->from.a[j], k->six, k->src))
+				return 1;
+	}
+	return 0;
+}
+
+/* The uplink's answer to @k, if it gets one (see the top). */
+static void gen_answer(FILE *f, const struct gpkt *k)
+{
+	int echo = k->type == 8 || k->type == 128, r, syn, fin;
+
+	if (k->frag || (k->proto != 6 && k->proto != 17 && !echo) ||
+	    strncmp(k->src, k->six ? "fd00:" : "10.137.", k->six ? 5 : 7) ||
+	    masqueraded(k))
+		return;
+	r = xorshift(&rng_ans, 6);
+	if (r == 2) {
+		r = xorshift(&rng_ans, 2);
+		fprintf(f, "-i %d -s %s -d %s -p %d%s", ERROR_ID + k->id,
+			k->src, k->dst, k->proto, k->opts);
+		if (echo)
+			fprintf(f, " --echo-id %d", k->id);
+		fprintf(f, " --icmp-err %s\n",
+			k->six ? (r ? "1/4" : "1/3") : (r ? "3/3" : "3/1"));
+		return;
+	}
+	if (r > 2)
+		return;
+	fprintf(f, "-i %d -s %s -d %s -p %d", REPLY_ID + k->id, k->dst,
+		k->src, k->proto);
+	if (k->proto == 6 || k->proto == 17)
+		fprintf(f, " --sport %d --dport %d", k->dport, k->sport);
+	if (k->proto == 6) {
+		/* fwpkt's segments: sequence number 1, 32 bytes */
+		syn = !!(k->flags & 0x02);
+		fin = !!(k->flags & 0x01);
+		fprintf(f, " --flags %d --ack %d", syn ? 0x12 : 0x10,
+			1 + 32 + syn + fin);
+	}
+	if (echo)
+		fprintf(f, " --type %d --echo-id %d", k->six ? 129 : 0, k->id);
 	fprintf(f, "\n");
 }
 
@@ -321,7 +512,8 @@ static FILE *out(const char *dir, const char *name)
 
 int main(int argc, char *argv[])
 {
-	FILE *r, *g1, *g2, *bad;
+	FILE *r, *g1, *g2, *bad, *up;
+	struct gpkt k;
 	int i, n, nbad, bulk;
 
 	if (argc != 4 && argc != 5) {
@@ -330,23 +522,31 @@ int main(int argc, char *argv[])
 	}
 	bulk = argc > 4 ? atoi(argv[4]) : 0;
 	rng = strtoull(argv[1], NULL, 0) * 0x9e3779b97f4a7c15ULL + 1;
+	rng_ans = rng ^ 0x5bd1e9955bd1e995ULL;
 	n = atoi(argv[2]);
+	if (n < 0 || n >= 100000) {
+		fprintf(stderr, "fwgen: at most 99999 packets\n");
+		return 2;
+	}
 	r = out(argv[3], "rules");
 	g1 = out(argv[3], "g1.pkts");
 	g2 = out(argv[3], "g2.pkts");
 	bad = out(argv[3], "bad.pkts");
+	up = out(argv[3], "up.pkts");
 	gen_rules(r, bulk);
 	nbad = n / 20;
 	for (i = 1; i <= n - nbad; i++) {
 		int two = pct(30);
 
-		gen_packet(two ? g2 : g1, i, two, 0);
+		gen_packet(two ? g2 : g1, i, two, 0, &k);
+		gen_answer(up, &k);
 	}
 	for (i = 0; i < nbad; i++)
-		gen_packet(bad, 100000 + i, 0, 1);
+		gen_packet(bad, 100000 + i, 0, 1, &k);
 	fclose(r);
 	fclose(g1);
 	fclose(g2);
 	fclose(bad);
+	fclose(up);
 	return 0;
 }
