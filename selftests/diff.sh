@@ -8,6 +8,21 @@
 # same topology: through ndvmfw loaded with it, and through nftables loaded
 # with `fwctl translate` of it (ndvmfw then accepting everything). Which
 # packets reach the uplink, and each rule's packet counter, must agree.
+# Then the uplink answers some of the guests' packets (fwgen's up.pkts):
+# replies with the addresses and ports swapped (SYN+ACK to a SYN, ACK to
+# other TCP, echo reply to an echo request) and ICMP/ICMPv6 errors that
+# quote the packet. Conntrack makes them "established" and "related" if
+# the packet they answer passed and opened a connection (a TCP RST, FIN
+# or SYN+ACK does not), "new" or "invalid" otherwise; which of them reach
+# each guest must agree too, and the rule counters count them. Packets
+# from a masqueraded source get no answer (fwgen leaves them out: their
+# answers would have to go to the NDVM's address), nor do fragments and
+# spoofed sources outside the guests' subnets. The guests' own stacks
+# never see the answers: an ingress chain on their eth0 drops
+# everything, after their receivers' packet sockets have seen it. The
+# summary says how many answers were sent and delivered, and how many
+# packets the rules with "state" established or related counted; the
+# test fails if no answer was delivered at all.
 # Malformed packets are ndvmfw's by design: it drops and counts them
 # (nftables lets rules skip them), so they are checked on ndvmfw alone.
 # A set whose rule counters agree but whose delivered packets differ runs
@@ -42,6 +57,13 @@ cleanup() {
 ndvm_setup
 trap cleanup EXIT
 modprobe nf_conntrack_netlink
+# An answer comes seconds after its packet on a loaded machine, and must
+# find its connection in both runs alike: no timeout under 10 minutes.
+for f in /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_* \
+	 /proc/sys/net/netfilter/nf_conntrack_udp_timeout* \
+	 /proc/sys/net/netfilter/nf_conntrack_icmp*_timeout; do
+	[ -f "$f" ] && [ "$(cat "$f")" -lt 600 ] && echo 600 >"$f"
+done
 # Nothing but the test packets and the answers to "reject" may reach the
 # rules, and those answers must not depend on timing: no router
 # solicitations from the namespaces; static neighbours, so that the NDVM
@@ -51,6 +73,13 @@ modprobe nf_conntrack_netlink
 # subnet a MAC nobody has; no rate limit on the answers to "reject".
 for ns in g1 g2 up; do
 	guest $ns sh -c 'echo 0 >/proc/sys/net/ipv6/conf/eth0/router_solicitations'
+done
+# The guests' stacks must not answer the uplink's answers (a RST to a
+# SYN+ACK, a port unreachable to UDP) or see them at all: their own
+# tables, not the NDVM's that nft_clean removes.
+for ns in g1 g2; do
+	printf 'table netdev guest {\n\tchain in {\n\t\ttype filter hook ingress device eth0 priority 0; policy drop;\n\t}\n}\n' |
+		guest $ns nft -f - || fail "$ns: ingress drop chain"
 done
 for a in 192.0.2.98 192.0.2.99 2001:db8:99::98 2001:db8:99::99; do
 	$IP neigh replace "$a" lladdr 02:00:00:00:00:99 dev uplink0 nud permanent
@@ -75,6 +104,7 @@ D=/tmp/diff
 mkdir -p $D
 M1=$(cat /sys/class/net/vif1.0/address)
 M2=$(cat /sys/class/net/vif2.0/address)
+MU=$(cat /sys/class/net/uplink0/address)
 END=999999
 
 # drained: every CPU's receive backlog (/proc/net/softnet_stat, column
@@ -103,16 +133,18 @@ drained() {
 # outrun the softirq. What they drop anyway is counted, see run().
 echo 1000000 >/proc/sys/net/core/netdev_max_backlog
 
-# run NAME: send the packets, record what arrived in $D/NAME.got. A run
-# in which frames were lost outside the rules tells nothing about the
-# firewall: the receiver's socket buffer overflowed (fwpkt recv prints
-# "drops N"), or a receive backlog did, or the receiver stopped before the
-# end marker came ("timeout"). It is run again.
+# run NAME: send the packets, record what arrived in $D/NAME.up.got
+# (the guests' packets at the uplink), $D/NAME.g1.got and $D/NAME.g2.got
+# (the uplink's answers at the guests). A run in which frames were lost
+# outside the rules tells nothing about the firewall: a receiver's socket
+# buffer overflowed (fwpkt recv prints "drops N"), or a receive backlog
+# did, or a receiver stopped before the end marker came ("timeout"). It is
+# run again.
 run() {
 	for _try in 1 2 3; do
 		run_once "$1"
-		if grep -q '^drops\|^timeout' $D/recv.err; then
-			log "$1 run: the receiver: $(cat $D/recv.err); again"
+		if grep -q '^drops\|^timeout' $D/up.err $D/g1.err $D/g2.err; then
+			log "$1 run: the receivers: $(grep '^drops\|^timeout' $D/up.err $D/g1.err $D/g2.err | tr '\n' ' '); again"
 			recv_reruns=$((recv_reruns + 1))
 		elif [ "$(cat $D/backlog)" != 0 ]; then
 			log "$1 run: the receive backlog dropped $(cat $D/backlog) frames; again"
@@ -123,24 +155,37 @@ run() {
 	done
 }
 
+# recv_start NS: record the marked frames NS's eth0 receives in $D/NS.out
+# until the end marker; its pid in recv_NS
+recv_start() {
+	# Its "ready" is awaited (recv_ready): the file must not still hold
+	# the previous run's (the shell truncates it in the child, which may
+	# not have run yet; packets sent then were lost: seeds 1020, 1028,
+	# 1104).
+	rm -f $D/$1.out
+	# the end marker stops it; the window is only a bound
+	guest $1 fwpkt recv -l eth0 -u $END -t 300000 >$D/$1.out 2>$D/$1.err &
+	eval recv_$1=$!
+}
+
+# recv_ready NS...: a loaded machine may take seconds to start a receiver:
+# packets sent before it listens would be lost
+recv_ready() {
+	for _ns in "$@"; do
+		_i=0
+		until grep -q ready $D/$_ns.out 2>/dev/null; do
+			_i=$((_i + 1))
+			[ $_i -lt 300 ] || { log "receiver in $_ns did not start"; break; }
+			sleep 0.1
+		done
+	done
+}
+
 run_once() {
 	conntrack -F >/dev/null 2>&1
 	_b=$(backlog_drops) _t=$(cut -d' ' -f1 /proc/uptime)
-	# Its "ready" is awaited below: the file must not still hold the
-	# previous run's (the shell truncates it in the child, which may not
-	# have run yet; packets sent then were lost: seeds 1020, 1028, 1104).
-	rm -f $D/recv.out
-	# the end marker stops it; the window is only a bound
-	guest up fwpkt recv -l eth0 -u $END -t 300000 >$D/recv.out 2>$D/recv.err &
-	_p=$!
-	# a loaded machine may take seconds to start it: packets sent before
-	# it listens would be lost
-	_i=0
-	until grep -q ready $D/recv.out 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -lt 300 ] || { log "receiver did not start"; break; }
-		sleep 0.1
-	done
+	recv_start up
+	recv_ready up
 	guest g1 fwpkt batch eth0 "$M1" $D/g1.pkts
 	guest g2 fwpkt batch eth0 "$M2" $D/g2.pkts
 	drained || log "$1 run: the receive backlog did not drain in 10 s"
@@ -148,10 +193,22 @@ run_once() {
 	# Sent before the backlog drained, it could overtake what was still
 	# queued there: the receiver would stop before those arrived.
 	fwpkt send uplink0 02:00:00:00:00:99 -s 192.0.2.1 -d 192.0.2.99 -i $END
-	wait $_p
+	wait $recv_up
+	# the answers, once every packet they answer has been through
+	recv_start g1
+	recv_start g2
+	recv_ready g1 g2
+	guest up fwpkt batch eth0 "$MU" $D/up.pkts
+	drained || log "$1 run: the receive backlog did not drain in 10 s (answers)"
+	fwpkt send vif1.0 "$G1" -s 10.137.0.1 -d 10.137.0.5 -i $END
+	fwpkt send vif2.0 "$G2" -s 10.137.1.1 -d 10.137.1.5 -i $END
+	wait $recv_g1
+	wait $recv_g2
 	echo $(($(backlog_drops) - _b)) >$D/backlog
 	awk -v t="$_t" '{ printf "%.1f\n", $1 - t }' /proc/uptime >$D/$1.secs
-	sed -n 's/^id //p' $D/recv.out | sort -n -u >$D/$1.got
+	for _ns in up g1 g2; do
+		sed -n 's/^id //p' $D/$_ns.out | sort -n -u >$D/$1.$_ns.got
+	done
 }
 
 # ndvmfw_counts / nft_counts: "RULE PACKETS" lines, rules with packets
@@ -181,6 +238,11 @@ one() {
 	$FWCTL load $D/rules || return 1
 	run ndvmfw
 	ndvmfw_counts >$D/ndvmfw.cnt
+	# what the rules with "state" established or related counted (the
+	# answers, and the answers to "reject" that the NDVM sends)
+	$FWCTL stats | awk '$1 ~ /^[0-9]+$/ && $2 == "packets" &&
+		/ : .* state [a-z,]*(established|related)/ { n += $3 }
+		END { print n + 0 }' >$D/ndvmfw.state
 	bad=$(status_field malformed-packets)
 	nbad=$(grep -c . $D/bad.pkts)
 	guest g1 fwpkt batch eth0 "$M1" $D/bad.pkts
@@ -192,22 +254,31 @@ one() {
 	nft_counts >$D/nft.cnt
 	nft_clean
 	pkts=$((pkts + $(cat $D/g1.pkts $D/g2.pkts | grep -c .)))
-	delivered=$((delivered + $(grep -c . $D/ndvmfw.got)))
+	delivered=$((delivered + $(grep -c . $D/ndvmfw.up.got)))
+	answers=$((answers + $(grep -c . $D/up.pkts)))
+	errors=$((errors + $(grep -c icmp-err $D/up.pkts)))
+	answered=$((answered + $(cat $D/ndvmfw.g1.got $D/ndvmfw.g2.got | grep -c .)))
+	answered_err=$((answered_err + $(cat $D/ndvmfw.g1.got $D/ndvmfw.g2.got | awk '$1 >= 300000' | grep -c .)))
 	counted=$((counted + $(awk '{ n += $2 } END { print n + 0 }' $D/ndvmfw.cnt)))
+	state_counted=$((state_counted + $(cat $D/ndvmfw.state)))
 	_ok=0
-	if ! cmp -s $D/ndvmfw.got $D/nft.got; then
-		log "seed $1: delivered packets differ (- ndvmfw, + nft; the runs took $(cat $D/ndvmfw.secs) and $(cat $D/nft.secs) s):"
-		diff -u $D/ndvmfw.got $D/nft.got | sed -n 's/^[-+][^-+]/#   &/p' | head -20
-		# which guest sent them, and where in its sequence they were
-		for g in g1 g2; do
-			diff -u $D/ndvmfw.got $D/nft.got | sed -n 's/^[-+]\([0-9]\)/\1/p' |
+	# where: up (the guests' packets), g1, g2 (the uplink's answers)
+	for w in up g1 g2; do
+		cmp -s $D/ndvmfw.$w.got $D/nft.$w.got && continue
+		log "seed $1: delivered packets differ in $w (- ndvmfw, + nft; the runs took $(cat $D/ndvmfw.secs) and $(cat $D/nft.secs) s):"
+		diff -u $D/ndvmfw.$w.got $D/nft.$w.got | sed -n 's/^[-+][^-+]/#   &/p' | head -20
+		# who sent them, and where in its sequence they were
+		senders="g1 g2"
+		[ $w = up ] || senders=up
+		for g in $senders; do
+			diff -u $D/ndvmfw.$w.got $D/nft.$w.got | sed -n 's/^[-+]\([0-9]\)/\1/p' |
 				awk -v g=$g 'NR == FNR { miss[$1] = 1; next }
 					{ n++ } $2 in miss { k++; if (!f) f = n; l = n }
 					END { if (k) printf "#   %s: %d of the %d it sent, from its packet %d to its packet %d\n", g, k, n, f, l }' \
 					- $D/$g.pkts
 		done
 		_ok=3
-	fi
+	done
 	if ! cmp -s $D/ndvmfw.cnt $D/nft.cnt; then
 		log "seed $1: rule counters differ (- ndvmfw, + nft):"
 		diff -u $D/ndvmfw.cnt $D/nft.cnt | sed -n 's/^[-+][^-+]/#   &/p'
@@ -226,6 +297,7 @@ one() {
 }
 
 skipped=0 pkts=0 agreed=0 disagreed=0 delivered=0 counted=0 again=0
+answers=0 errors=0 answered=0 answered_err=0 state_counted=0
 backlog_reruns=0 recv_reruns=0
 SEEDS=$(sed 's/#.*//' /tests/diff.regress 2>/dev/null)
 i=1
@@ -239,6 +311,8 @@ for s in $SEEDS; do
 	case $s in *:*) b=${s#*:} s=${s%:*} ;; esac
 	[ -n "$b" ] && log "seed $s with $b more rules: $(date +%T) start"
 	sv_pkts=$pkts sv_delivered=$delivered sv_counted=$counted
+	sv_answers=$answers sv_errors=$errors sv_answered=$answered
+	sv_answered_err=$answered_err sv_state_counted=$state_counted
 	one "$s" $b
 	r=$?
 	# Same verdicts (rule counters), different packets at the uplink: a
@@ -247,6 +321,8 @@ for s in $SEEDS; do
 	if [ $r = 3 ]; then
 		log "seed $s: run again"
 		pkts=$sv_pkts delivered=$sv_delivered counted=$sv_counted
+		answers=$sv_answers errors=$sv_errors answered=$sv_answered
+		answered_err=$sv_answered_err state_counted=$sv_state_counted
 		one "$s" $b
 		r=$?
 		[ $r = 0 ] && again=$((again + 1))
@@ -260,7 +336,8 @@ for s in $SEEDS; do
 		;;
 	esac
 	[ -n "$b" ] && log "seed $s with $b more rules: $(date +%T) end, rc $r (0: agreed);" \
-		"$(grep -c . $D/ndvmfw.got) packets delivered, $(grep -c . $D/ndvmfw.cnt) rules counted" \
+		"$(grep -c . $D/ndvmfw.up.got) packets delivered, $(cat $D/ndvmfw.g1.got $D/ndvmfw.g2.got | grep -c .) answers," \
+		"$(grep -c . $D/ndvmfw.cnt) rules counted" \
 		"packets, the last of them rule $(sort -n $D/ndvmfw.cnt | tail -1 | cut -d' ' -f1)" |
 		tee /dev/console
 	n=$((agreed + disagreed + skipped))
@@ -270,8 +347,9 @@ for s in $SEEDS; do
 			tee /dev/console
 	fi
 done
-log "differential: $agreed rule sets agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules; runs repeated: $recv_reruns for the receiver, $backlog_reruns for a full receive backlog"
-# A run where nothing passes or nothing matches a rule would prove nothing.
-[ "$agreed" -gt 0 ] && [ "$delivered" -gt 0 ] && [ "$counted" -gt 0 ] ||
-	ret=$KSFT_FAIL
+log "differential: $agreed rule sets agreed ($again on a second run), $disagreed disagreed, $skipped skipped; $pkts packets, $delivered delivered, $counted counted by rules; $answers answers ($errors of them ICMP errors), $answered delivered ($answered_err errors); $state_counted counted by rules with state established or related; runs repeated: $recv_reruns for the receivers, $backlog_reruns for a full receive backlog"
+# A run where nothing passes, nothing matches a rule or no answer reaches a
+# guest would prove nothing.
+[ "$agreed" -gt 0 ] && [ "$delivered" -gt 0 ] && [ "$counted" -gt 0 ] &&
+	[ "$answered" -gt 0 ] || ret=$KSFT_FAIL
 exit $ret
