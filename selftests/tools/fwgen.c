@@ -34,9 +34,10 @@
  * host/address unreachable) that quotes the packet. If the packet passed
  * the NDVM, conntrack finds its connection: the reply is "established",
  * the error "related". Otherwise the reply is "new" or "invalid" and the
- * error "invalid". Whether a packet gets an answer comes from a random
- * sequence of its own: the rule sets and packets of a seed are what they
- * were before the answers were added.
+ * error "invalid". Rules with "state" for them (gen_state_rule()) go
+ * among the random rules. Whether a packet gets an answer and those rules
+ * come from a random sequence of their own: the packets of a seed, and
+ * the other rules of its set, are what they were before the answers.
  *
  * Ids are 1.. for the well-formed packets, 100000.. for the malformed ones,
  * 200000 + the id of the packet answered for the replies and 300000 + it
@@ -241,6 +242,42 @@ static void gen_bulk_rule(FILE *f)
 	fprintf(f, " port %d\n", hit ? PICK(pp) : 1 + (int)rnd(65535));
 }
 
+/*
+ * A rule for the uplink's answers (see the top), from their own random
+ * sequence: the random rules among them stay what they were. The random
+ * rules' state clauses rarely meet an answer (2 in 5 of the 1 in 5 that
+ * have one name established or related, and their other clauses must
+ * match too); these mostly do.
+ */
+static void gen_state_rule(FILE *f)
+{
+	static const char *const verdicts[] = { "accept", "accept", "drop",
+						"drop", "reject" };
+	static const char *const in[] = { "uplink0", "up*", "*" };
+	static const char *const out[] = { "vif1.0", "vif2.0", "vif*" };
+	static const char *const st[] = { "established", "related",
+					  "established,related", "new",
+					  "invalid", "new,invalid",
+					  "related,invalid" };
+	uint32_t fam = xorshift(&rng_ans, 3);	/* 0: any, 1: ip, 2: ip6 */
+	uint32_t proto = xorshift(&rng_ans, 5);	/* 0, 1: any */
+
+	fprintf(f, "%s", verdicts[xorshift(&rng_ans, ARRAY_SIZE(verdicts))]);
+	if (xorshift(&rng_ans, 3))
+		fprintf(f, " in %s", in[xorshift(&rng_ans, ARRAY_SIZE(in))]);
+	if (xorshift(&rng_ans, 3) == 0)
+		fprintf(f, " out %s", out[xorshift(&rng_ans, ARRAY_SIZE(out))]);
+	if (fam)
+		fprintf(f, " family %s", fam == 1 ? "ip" : "ip6");
+	if (proto == 2)
+		fprintf(f, " proto tcp");
+	else if (proto == 3)
+		fprintf(f, " proto udp");
+	else if (proto == 4 && fam)
+		fprintf(f, " proto %s", fam == 1 ? "icmp" : "icmpv6");
+	fprintf(f, " state %s\n", st[xorshift(&rng_ans, ARRAY_SIZE(st))]);
+}
+
 static void gen_rules(FILE *f, int bulk)
 {
 	static const char *const verdicts[] = { "accept", "accept", "accept",
@@ -268,7 +305,11 @@ static void gen_rules(FILE *f, int bulk)
 	for (i = 0; i < bulk / 2; i++)
 		gen_bulk_rule(f);
 	n = 1 + rnd(12);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i <= n; i++) {
+		if (xorshift(&rng_ans, 4) == 0)
+			gen_state_rule(f);
+		if (i == n)
+			break;
 		fam = 0;
 		proto = -1;
 		fprintf(f, "%s", PICK(verdicts));
@@ -522,7 +563,9 @@ int main(int argc, char *argv[])
 	}
 	bulk = argc > 4 ? atoi(argv[4]) : 0;
 	rng = strtoull(argv[1], NULL, 0) * 0x9e3779b97f4a7c15ULL + 1;
-	rng_ans = rng ^ 0x5bd1e9955bd1e995ULL;
+	/* not rng ^ constant: xorshift is linear, the two would correlate */
+	rng_ans = (strtoull(argv[1], NULL, 0) ^ 0x5bd1e9955bd1e995ULL) *
+		  0xbf58476d1ce4e5b9ULL | 1;
 	n = atoi(argv[2]);
 	if (n < 0 || n >= 100000) {
 		fprintf(stderr, "fwgen: at most 99999 packets\n");
