@@ -12,17 +12,18 @@
 # replies with the addresses and ports swapped (SYN+ACK to a SYN, ACK to
 # other TCP, echo reply to an echo request) and ICMP/ICMPv6 errors that
 # quote the packet. Conntrack makes them "established" and "related" if
-# the packet they answer passed and opened a connection (a TCP RST, FIN
-# or SYN+ACK does not), "new" or "invalid" otherwise; which of them reach
-# each guest must agree too, and the rule counters count them. Packets
-# from a masqueraded source get no answer (fwgen leaves them out: their
-# answers would have to go to the NDVM's address), nor do fragments and
-# spoofed sources outside the guests' subnets. The guests' own stacks
-# never see the answers: an ingress chain on their eth0 drops
-# everything, after their receivers' packet sockets have seen it. The
-# summary says how many answers were sent and delivered, and how many
-# packets the rules with "state" established or related counted; the
-# test fails if no answer was delivered at all.
+# the packet they answer passed and opened a connection (a TCP RST, FIN or
+# SYN+ACK does not), "new" or "invalid" otherwise; which of them reach
+# each guest must agree too, and the rule counters count them (fwgen puts
+# rules with "state" for them among the random ones). Packets from a
+# masqueraded source get no answer (fwgen leaves them out: their answers
+# would have to go to the NDVM's address), nor do fragments and spoofed
+# sources outside the guests' subnets. The guests' own stacks never see
+# the answers: an ingress chain on their eth0 drops everything, after
+# their receivers' packet sockets have seen it. The summary says how many
+# answers were sent and delivered, and how many packets the rules with
+# "state" established or related counted; the test fails if no answer was
+# delivered at all.
 # Malformed packets are ndvmfw's by design: it drops and counts them
 # (nftables lets rules skip them), so they are checked on ndvmfw alone.
 # A set whose rule counters agree but whose delivered packets differ runs
