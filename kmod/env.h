@@ -19,8 +19,8 @@
 #include <linux/string.h>
 #include <linux/swab.h>
 #include <linux/types.h>
-#include <asm/byteorder.h>
 #include <crypto/sha2.h>
+#include "compat.h"
 
 #define ndvmfw_alloc_array(n, size)	kvmalloc_array(n, size, GFP_KERNEL)
 #define ndvmfw_zalloc_array(n, size)	kvcalloc(n, size, GFP_KERNEL)
@@ -28,15 +28,8 @@
 #define ndvmfw_sort(base, n, size, cmp)	sort(base, n, size, cmp, NULL)
 #define ndvmfw_yield()			cond_resched()
 #define ndvmfw_swab64(x)		swab64(x)
-
-/* Eight bytes at @p, the first one least significant. */
-static inline u64 ndvmfw_load_le64(const void *p)
-{
-	__le64 x;
-
-	memcpy(&x, p, sizeof(x));
-	return le64_to_cpu(x);
-}
+/* eight bytes at @p, the first one least significant */
+#define ndvmfw_load_le64(p)		get_unaligned_le64(p)
 
 struct ndvmfw_sha256 {
 	struct sha256_state st;

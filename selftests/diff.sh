@@ -169,16 +169,10 @@ recv_start() {
 	eval recv_$1=$!
 }
 
-# recv_ready NS...: a loaded machine may take seconds to start a receiver:
-# packets sent before it listens would be lost
+# recv_ready NS...: their receivers listen (lib.sh's recv_wait)
 recv_ready() {
 	for _ns in "$@"; do
-		_i=0
-		until grep -q ready $D/$_ns.out 2>/dev/null; do
-			_i=$((_i + 1))
-			[ $_i -lt 300 ] || { log "receiver in $_ns did not start"; break; }
-			sleep 0.1
-		done
+		recv_wait $D/$_ns.out || break
 	done
 }
 

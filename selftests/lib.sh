@@ -298,11 +298,17 @@ recv_begin() {
 	$IP netns exec "$1" fwpkt recv -t "${2:-60000}" ${3:+-u "$3"} \
 		>/tmp/recv.out &
 	_recv_pid=$!
-	# not a fixed wait: a loaded machine may take seconds to start it
+	recv_wait /tmp/recv.out
+}
+
+# recv_wait FILE: until the receiver writing FILE listens (its "ready");
+# not a fixed wait: a loaded machine may take seconds to start it. FILE
+# must have been removed before the receiver was started.
+recv_wait() {
 	_i=0
-	until grep -q ready /tmp/recv.out 2>/dev/null; do
+	until grep -q ready "$1" 2>/dev/null; do
 		_i=$((_i + 1))
-		[ $_i -lt 300 ] || { fail "the receiver did not start"; return 1; }
+		[ $_i -lt 300 ] || { fail "the receiver ($1) did not start"; return 1; }
 		sleep 0.1
 	done
 }

@@ -77,7 +77,7 @@ static int pct(uint32_t p)
 }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define PICK(a) ((a)[rnd(sizeof(a) / sizeof((a)[0]))])
+#define PICK(a) ((a)[rnd(ARRAY_SIZE(a))])
 
 static const char *const v4[] = {
 	"10.137.0.0/24", "10.137.0.5", "10.137.0.0/16", "10.0.0.0/8",
