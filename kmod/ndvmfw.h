@@ -39,7 +39,8 @@ struct ndvmfw_table {
 	struct ndvmfw_log *log;		/* buckets of the logged rules */
 	u32 *masq;			/* indices of the masquerade rules */
 	u32 nmasq;
-	bool conntrack;			/* holds nf_ct_netns_get() */
+	bool conntrack;			/* holds nf_ct_netns_get(INET) */
+	bool conntrack_bridge;		/* and nf_ct_netns_get(BRIDGE) */
 	refcount_t ref;
 };
 

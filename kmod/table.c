@@ -55,10 +55,10 @@ static void ndvmfw_table_free(struct ndvmfw_table *t)
 	struct ndvmfw_ruleset *rs = &t->rs;
 	int cpu;
 
-	if (t->conntrack) {
+	if (t->conntrack_bridge)
 		nf_ct_netns_put(&init_net, NFPROTO_BRIDGE);
+	if (t->conntrack)
 		nf_ct_netns_put(&init_net, NFPROTO_INET);
-	}
 	if (t->pcpu) {
 		for_each_possible_cpu(cpu)
 			kvfree(t->pcpu[cpu]);
@@ -133,34 +133,40 @@ static int ndvmfw_alloc_counters(struct ndvmfw_table *t)
 
 /*
  * Connection tracking runs only while a rule set uses "state" or
- * masquerades: for the IP hooks, and for the bridge (nf_conntrack_bridge,
- * which also reassembles bridged fragments).
+ * masquerades, for the IP hooks. The bridge's (nf_conntrack_bridge, which
+ * also reassembles bridged fragments) runs only while a filter rule uses
+ * "state": masquerade never applies to bridged traffic.
  */
 static int ndvmfw_table_conntrack(struct ndvmfw_table *t,
 				  struct netlink_ext_ack *extack)
 {
+	const struct ndvmfw_rule *r;
+	bool ip = false, bridge = false;
 	u32 i;
 	int ret;
 
-	for (i = 0; i < t->rs.nrules; i++)
-		if (t->rs.rules[i].state ||
-		    t->rs.rules[i].verdict == NDVMFW_MASQUERADE)
-			break;
-	if (i == t->rs.nrules)
+	for (i = 0; i < t->rs.nrules; i++) {
+		r = &t->rs.rules[i];
+		ip |= r->state || r->verdict == NDVMFW_MASQUERADE;
+		bridge |= r->state && r->verdict != NDVMFW_MASQUERADE;
+	}
+	if (!ip)
 		return 0;
 	ret = nf_ct_netns_get(&init_net, NFPROTO_INET);
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "cannot enable connection tracking");
 		return ret;
 	}
+	t->conntrack = true;
+	if (!bridge)
+		return 0;
 	ret = nf_ct_netns_get(&init_net, NFPROTO_BRIDGE);
 	if (ret) {
-		nf_ct_netns_put(&init_net, NFPROTO_INET);
 		NL_SET_ERR_MSG(extack,
 			       "cannot enable bridge connection tracking (nf_conntrack_bridge)");
 		return ret;
 	}
-	t->conntrack = true;
+	t->conntrack_bridge = true;
 	return 0;
 }
 
