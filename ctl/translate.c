@@ -18,7 +18,10 @@
  * Interfaces that "antispoof" covers and that have a "bind" statement get
  * an ingress chain each in a netdev table, with the same checks; the
  * identities the module reads from xenstore and "hotplug" have no nft
- * counterpart, said in comment lines.
+ * counterpart, said in comment lines. Every filter chain starts by
+ * dropping fragments, as the module does with a fragment that no
+ * defragmenter reassembled (on a bridge, every fragment while no filter
+ * rule uses "state"), before any rule sees it.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -410,6 +413,14 @@ static void fw_translate_ifrules(FILE *f, const struct ndvmfw_ruleset *rs)
 	}
 }
 
+/* What the module drops before its rules: fragments (atomic ones pass). */
+static void fw_translate_frags(FILE *f, const char *v4, const char *v6)
+{
+	fprintf(f, "\t\t%s ip frag-off & 0x3fff != 0 drop\n", v4);
+	fprintf(f, "\t\t%s frag frag-off != 0 drop\n", v6);
+	fprintf(f, "\t\t%s frag more-fragments 1 drop\n", v6);
+}
+
 static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 {
 	bool nat = false;
@@ -428,6 +439,7 @@ static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 			fprintf(f, "\t\tiif \"lo\" accept\n");
 		if (c == FW_OUTPUT)
 			fprintf(f, "\t\toif \"lo\" accept\n");
+		fw_translate_frags(f, "meta nfproto ipv4", "meta nfproto ipv6");
 		for (i = 0; i < rs->nrules; i++)
 			fw_translate_rule(f, rs, i, c);
 		fprintf(f, "\t}\n%s", c == FW_OUTPUT && !nat ? "" : "\n");
@@ -444,6 +456,7 @@ static void fw_translate(FILE *f, const struct ndvmfw_ruleset *rs)
 	fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy %s;\n",
 		fw_verdict_name(rs->policy));
 	fprintf(f, "\t\tmeta protocol != { ip, ip6 } accept\n");
+	fw_translate_frags(f, "meta protocol ip", "meta protocol ip6");
 	for (i = 0; i < rs->nrules; i++)
 		fw_translate_rule(f, rs, i, FW_BRIDGE_FORWARD);
 	fprintf(f, "\t}\n}\n");
