@@ -63,15 +63,15 @@ check:
 	selftests/run.sh
 
 # Unit tests with more seeds, libFuzzer at 10^7 executions per harness,
-# then in the VMs diff.sh (and one rule set of 100,000 rules), the netlink
-# and packet fuzzers and the soak at full size (10^6 messages, 10^7
-# frames, 10^4 loads and 10^3 insmods).
+# then in the VMs diff.sh (and one rule set of 100,000 rules), diffbr.sh
+# (bridged, 200 x 1,000), the netlink and packet fuzzers and the soak at
+# full size (10^6 messages, 10^7 frames, 10^4 loads and 10^3 insmods).
 check-long:
 	scripts/deps.sh --if-missing
 	$(MAKE) -C selftests/unit long
 	$(MAKE) -C selftests/fuzz long
-	TESTS="diff fuzz pktfuzz soak" DIFF=$${DIFF:-1000x1000} \
-		DIFF_BULK=$${DIFF_BULK:-100000} \
+	TESTS="diff diffbr fuzz pktfuzz soak" DIFF=$${DIFF:-1000x1000} \
+		DIFF_BULK=$${DIFF_BULK:-100000} DIFF_BR=$${DIFF_BR:-200x1000} \
 		NLFUZZ=$${NLFUZZ:-1000000} PKTFUZZ=$${PKTFUZZ:-10000000} \
 		SOAK=$${SOAK:-10000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
 		VM_MEM=$${VM_MEM:-3072} \

@@ -30,21 +30,40 @@
 # a second time, and counts as agreed (reported apart) only if it then
 # agrees in full.
 #
+# Bridged (DIFF_MODE=bridge, selftests/diffbr.sh): the same, with the
+# guests' and the uplink's interfaces ports of one bridge, br0, which has
+# no address. The guests' packets go to a MAC address the bridge
+# forwards to the uplink, the answers to each guest's own (or to the one
+# nobody has, for the spoofed address in guest 1's subnet): static
+# forwarding entries, no learning, no flooding. ndvmfw judges them at the
+# bridge's forward hook, nftables in the bridge table of the translation.
+# Connection tracking is the bridge's (nf_conntrack_bridge), which also
+# reassembles fragments, and only while a rule uses "state"; without it
+# both drop every bridged fragment.
+#
 # Size: DIFF_SETS x DIFF_PKTS (kernel command line ndvmfw.diff=SETSxPKTS,
-# or SETSxPKTS@SEED to start elsewhere), default 50 x 200; seeds
-# DIFF_SEED + 1 ... (DIFF_SEED default 1000). Seeds in selftests/diff.regress
-# (disagreements found before) run first. With ndvmfw.diffbulk=RULES, one
-# more set (seed DIFF_SEED) has RULES specific rules around its random ones
-# (fwgen's BULK): the lookup structure of a big rule set against nftables'
-# linear chain.
+# or SETSxPKTS@SEED to start elsewhere; bridged: ndvmfw.diffbr=), default
+# 50 x 200 (bridged: 20 x 200); seeds DIFF_SEED + 1 ... (DIFF_SEED default
+# 1000, bridged 5000). Seeds in selftests/diff.regress (bridged:
+# diffbr.regress; disagreements found before) run first. With
+# ndvmfw.diffbulk=RULES, one more routed set (seed DIFF_SEED) has RULES
+# specific rules around its random ones (fwgen's BULK): the lookup
+# structure of a big rule set against nftables' linear chain.
 . /tests/lib.sh
 
-SETS=${DIFF_SETS:-50} PKTS=${DIFF_PKTS:-200} SEED=${DIFF_SEED:-1000} BULK=0
+MODE=${DIFF_MODE:-routed}
+if [ "$MODE" = bridge ]; then
+	SETS=20 PKTS=200 SEED=5000 OPT=ndvmfw.diffbr REGRESS=/tests/diffbr.regress
+else
+	SETS=50 PKTS=200 SEED=1000 OPT=ndvmfw.diff REGRESS=/tests/diff.regress
+fi
+SETS=${DIFF_SETS:-$SETS} PKTS=${DIFF_PKTS:-$PKTS} SEED=${DIFF_SEED:-$SEED}
+BULK=0
 for a in $(cat /proc/cmdline); do
 	case $a in
-	ndvmfw.diffbulk=*) BULK=${a#*=} ;;
-	ndvmfw.diff=*x*)
-		a=${a#ndvmfw.diff=}
+	ndvmfw.diffbulk=*) [ "$MODE" = bridge ] || BULK=${a#*=} ;;
+	$OPT=*x*)
+		a=${a#$OPT=}
 		case $a in *@*) SEED=${a#*@} a=${a%@*} ;; esac
 		SETS=${a%x*} PKTS=${a#*x}
 		;;
@@ -94,6 +113,33 @@ for a in "10.137.0.5 $G1 vif1.0" "fd00:1::5 $G1 vif1.0" \
 	set -- $a
 	$IP neigh replace "$1" lladdr "$2" dev "$3" nud permanent
 done
+# Bridged: br0 takes the ports. No address and no IPv6 on it or them,
+# so the NDVM itself sends nothing (MLD reports) through the rules.
+M1=$(cat /sys/class/net/vif1.0/address)
+M2=$(cat /sys/class/net/vif2.0/address)
+MU=$(cat /sys/class/net/uplink0/address)
+DST1=$M1 DST2=$M2
+if [ "$MODE" = bridge ]; then
+	[ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" != 1 ] ||
+		fail "br_netfilter is active: the IP hooks would see bridged frames"
+	$IP link add br0 type bridge
+	echo 1 >/proc/sys/net/ipv6/conf/br0/disable_ipv6
+	for p in vif1.0 vif2.0 uplink0; do
+		$IP addr flush dev $p
+		echo 1 >/proc/sys/net/ipv6/conf/$p/disable_ipv6
+		$IP link set $p master br0
+		$IP link set $p type bridge_slave learning off flood off \
+			mcast_flood off
+	done
+	$IP link set br0 up
+	for a in "02:00:00:00:00:99 uplink0" "$G1 vif1.0" "$G2 vif2.0" \
+		 "02:00:00:00:00:66 vif1.0"; do
+		set -- $a
+		bridge fdb replace "$1" dev "$2" master static ||
+			fail "bridge fdb $1 $2"
+	done
+	DST1=02:00:00:00:00:99 DST2=02:00:00:00:00:99
+fi
 echo 0 >/proc/sys/net/ipv4/icmp_ratelimit
 echo 0 >/proc/sys/net/ipv6/icmp/ratelimit
 echo 1000000 >/proc/sys/net/ipv4/icmp_msgs_per_sec
@@ -103,9 +149,6 @@ sleep 2
 ACCEPT=$(printf 'policy accept\n' | rules accept)
 D=/tmp/diff
 mkdir -p $D
-M1=$(cat /sys/class/net/vif1.0/address)
-M2=$(cat /sys/class/net/vif2.0/address)
-MU=$(cat /sys/class/net/uplink0/address)
 END=999999
 
 # drained: every CPU's receive backlog (/proc/net/softnet_stat, column
@@ -181,8 +224,8 @@ run_once() {
 	_b=$(backlog_drops) _t=$(cut -d' ' -f1 /proc/uptime)
 	recv_start up
 	recv_ready up
-	guest g1 fwpkt batch eth0 "$M1" $D/g1.pkts
-	guest g2 fwpkt batch eth0 "$M2" $D/g2.pkts
+	guest g1 fwpkt batch eth0 "$DST1" $D/g1.pkts
+	guest g2 fwpkt batch eth0 "$DST2" $D/g2.pkts
 	drained || log "$1 run: the receive backlog did not drain in 10 s"
 	# The end marker leaves the NDVM by a packet socket: no rule sees it.
 	# Sent before the backlog drained, it could overtake what was still
@@ -193,7 +236,14 @@ run_once() {
 	recv_start g1
 	recv_start g2
 	recv_ready g1 g2
-	guest up fwpkt batch eth0 "$MU" $D/up.pkts
+	if [ "$MODE" = bridge ]; then
+		# to the MAC address the routed NDVM would send each to
+		guest up fwpkt batch eth0 "$G1" $D/up.g1.pkts
+		guest up fwpkt batch eth0 02:00:00:00:00:66 $D/up.x66.pkts
+		guest up fwpkt batch eth0 "$G2" $D/up.g2.pkts
+	else
+		guest up fwpkt batch eth0 "$MU" $D/up.pkts
+	fi
 	drained || log "$1 run: the receive backlog did not drain in 10 s (answers)"
 	fwpkt send vif1.0 "$G1" -s 10.137.0.1 -d 10.137.0.5 -i $END
 	fwpkt send vif2.0 "$G2" -s 10.137.1.1 -d 10.137.1.5 -i $END
@@ -213,7 +263,7 @@ ndvmfw_counts() {
 }
 
 nft_counts() {
-	nft list table inet ndvmfw | awk '
+	{ nft list table inet ndvmfw; nft list table bridge ndvmfw; } | awk '
 		/comment "rule / {
 			for (i = 1; i < NF; i++) if ($i == "packets") p = $(i + 1)
 			r = $NF; gsub(/"/, "", r); n[r] += p
@@ -221,11 +271,35 @@ nft_counts() {
 		END { for (r in n) if (n[r] > 0) print r, n[r] }' | sort -n
 }
 
+# split_answers: up.pkts by the guest each answer goes to (an ICMP
+# error's -s, the rest's -d): $D/up.g1.pkts, up.x66.pkts (the address in
+# guest 1's subnet with nobody's MAC), up.g2.pkts
+split_answers() {
+	for _f in g1 x66 g2; do
+		: >$D/up.$_f.pkts
+	done
+	awk -v d=$D '{
+		for (i = 1; i < NF; i++) {
+			if ($i == "-s") s = $(i + 1)
+			if ($i == "-d") t = $(i + 1)
+		}
+		a = / --icmp-err / ? s : t
+		if (a == "10.137.0.6" || a == "fd00:1::6")
+			f = "x66"
+		else if (a ~ /^10\.137\.0\./ || a ~ /^fd00:1:/)
+			f = "g1"
+		else
+			f = "g2"
+		print > (d "/up." f ".pkts")
+	}' $D/up.pkts
+}
+
 # one SEED: 0 if ndvmfw and nftables agree, 2 if the rule set is not
 # valid (fwgen may combine clauses that conflict), 3 if only the
 # delivered packets differ (every rule counter agrees), 1 otherwise
 one() {
 	fwgen "$1" "$PKTS" $D ${2:-} || return 1
+	[ "$MODE" = bridge ] && split_answers
 	$FWCTL check $D/rules >/dev/null 2>&1 || return 2
 	# nft would log every packet of a "log" rule: its counters suffice
 	$FWCTL translate $D/rules | sed 's/log prefix "ndvmfw: " //' >$D/nft ||
@@ -240,7 +314,7 @@ one() {
 		END { print n + 0 }' >$D/ndvmfw.state
 	bad=$(status_field malformed-packets)
 	nbad=$(grep -c . $D/bad.pkts)
-	guest g1 fwpkt batch eth0 "$M1" $D/bad.pkts
+	guest g1 fwpkt batch eth0 "$DST1" $D/bad.pkts
 	sleep 0.2
 	badnow=$(status_field malformed-packets)
 	$FWCTL load "$ACCEPT" || return 1
@@ -294,7 +368,7 @@ one() {
 skipped=0 pkts=0 agreed=0 disagreed=0 delivered=0 counted=0 again=0
 answers=0 errors=0 answered=0 answered_err=0 state_counted=0
 backlog_reruns=0 recv_reruns=0
-SEEDS=$(sed 's/#.*//' /tests/diff.regress 2>/dev/null)
+SEEDS=$(sed 's/#.*//' $REGRESS 2>/dev/null)
 i=1
 while [ $i -le "$SETS" ]; do
 	SEEDS="$SEEDS $((SEED + i))"

@@ -20,6 +20,7 @@
 # tests, "xen" the real-Xen test; unset: all of them), DIFF=SETSxPACKETS (size of the
 # differential test, default 50x200; SETSxPACKETS@SEED starts at SEED),
 # DIFF_BULK=RULES (diff.sh also runs one rule set of that many rules),
+# DIFF_BR=SETSxPACKETS (size of diffbr.sh, the bridged one, default 20x200),
 # NLFUZZ=MESSAGES, PKTFUZZ=FRAMES, SOAK=LOADSxCYCLES (sizes of fuzz.sh,
 # pktfuzz.sh and soak.sh; defaults 10000, 100000, 500x50), PARALLEL=0
 # (the kernels one after the other, not side by side), VM_TIMEOUT (seconds
@@ -122,6 +123,7 @@ vm_tests() {
 	[ -n "${TESTS:-}" ] && append="$append ndvmfw.tests=$(echo $VM_TESTS | tr ' ' ,)"
 	[ -n "${DIFF:-}" ] && append="$append ndvmfw.diff=$DIFF"
 	[ -n "${DIFF_BULK:-}" ] && append="$append ndvmfw.diffbulk=$DIFF_BULK"
+	[ -n "${DIFF_BR:-}" ] && append="$append ndvmfw.diffbr=$DIFF_BR"
 	[ -n "${NLFUZZ:-}" ] && append="$append ndvmfw.fuzz=$NLFUZZ"
 	[ -n "${PKTFUZZ:-}" ] && append="$append ndvmfw.pktfuzz=$PKTFUZZ"
 	[ -n "${SOAK:-}" ] && append="$append ndvmfw.soak=$SOAK"

@@ -29,7 +29,7 @@
 #       --test selftests/vm/smoke.sh
 #
 # Layout inside: busybox applets in /bin, the real iproute2 `ip` at /sbin/ip
-# and `nft` at /sbin/nft (busybox sh prefers its own `ip` applet, so tests
+# (and its `bridge` at /sbin/bridge) and `nft` at /sbin/nft (busybox sh prefers its own `ip` applet, so tests
 # must call /sbin/ip by full path), modules decompressed under
 # /lib/modules/VER with a modules.dep from `depmod -b`, so busybox modprobe
 # works (and the kernel's request_module() via /sbin/modprobe).
@@ -148,6 +148,7 @@ add_base() {
 	ln -s ../../bin/busybox "$STAGE/usr/bin/env"
 	put_bin "$(host_bin ip)" /sbin/ip
 	put_bin "$(host_bin nft)" /sbin/nft
+	put_bin "$(host_bin bridge)" /sbin/bridge
 	ln -s ../../sbin/nft "$STAGE/usr/sbin/nft"
 	ln -s ../../sbin/ip "$STAGE/usr/sbin/ip"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$STAGE/etc/passwd"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM (as /tests/run.sh): every test in order, TAP
 # output. seal.sh pins the module, so it runs last.
-TESTS=${TESTS:-"fail_closed traffic state reject translate bridge masquerade frag malformed ipv6 vlan log antispoof diff atomic digest netlink fuzz pktfuzz soak limits seal"}
+TESTS=${TESTS:-"fail_closed traffic state reject translate bridge masquerade frag malformed ipv6 vlan log antispoof diff diffbr atomic digest netlink fuzz pktfuzz soak limits seal"}
 TIMEOUT=600
 for a in $(cat /proc/cmdline); do
 	case $a in
