@@ -9,8 +9,10 @@
  * request, mutated one to four times: bytes flipped, attribute lengths set
  * to edge values (0, 3, 4, one off, 0xffff), attribute types set to edges
  * or their nested flag toggled, integers set to 0, 1, max, 2^31, 2^32-1,
- * top-level attributes duplicated or repeated thousands of times (huge
- * counts), the message truncated, the command or version replaced; or
+ * top-level attributes duplicated, repeated up to 64 times or, one repeat
+ * in eight, up to 20,000 times (huge counts: a load with that many rules
+ * costs the kernel about 100 ms under TCG, so they are kept rare enough
+ * for 10^6 messages to take minutes, not hours), the message truncated, the command or version replaced; or
  * random bytes after the generic netlink header. PROCS processes (default
  * 1) do that at once, each with its own socket and seed, N messages in
  * all (default 10000).
@@ -32,6 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include "msg.h"
@@ -175,10 +178,14 @@ static void fw_mutate(struct nlmsghdr *nlh)
 			memcpy(mnl_attr_get_payload(a), &e, plen);
 		break;
 	case 4:		/* duplicate a top-level attribute */
-	case 5:		/* or repeat it: huge counts */
 		a = fw_pick_top(nlh);
 		if (a)
-			fw_repeat(nlh, a, rnd_below(2) ? 1 :
+			fw_repeat(nlh, a, 1);
+		break;
+	case 5:		/* or repeat it: a few times, or huge counts */
+		a = fw_pick_top(nlh);
+		if (a)
+			fw_repeat(nlh, a, rnd_below(8) ? 2 + rnd_below(63) :
 				  1 + rnd_below(20000));
 		break;
 	case 6:		/* truncate */
@@ -266,13 +273,26 @@ out:
 struct fw_tally {
 	unsigned long sent, ok, err[256];
 	unsigned long loads_ok, checks;
+	/* seconds spent on committed loads, other answers, checks */
+	double t_loads, t_rest, t_checks;
+	/* the committed loads' sizes: bytes and rules in all */
+	unsigned long long load_bytes;
 };
+
+static double fw_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int fw_run(unsigned long count, struct fw_tally *t)
 {
 	u8 before[NDVMFW_DIGEST_LEN], now[NDVMFW_DIGEST_LEN];
 	struct nlmsghdr *nlh;
 	struct fw_nl n;
+	double t0, t1;
 	u8 cmd;
 	u16 flags;
 	int ret, bad = 0, k;
@@ -306,13 +326,19 @@ static int fw_run(unsigned long count, struct fw_tally *t)
 		if (!sealed_mode)
 			fw_no_seal(nlh);
 		cmd = ((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd;
+		t0 = fw_now();
 		ret = fw_nl_talk(&n, nlh, NULL, NULL);
+		t1 = fw_now();
 		t->sent++;
-		if (!ret) {
+		if (!ret && cmd == NDVMFW_CMD_LOAD) {
 			t->ok++;
-			t->loads_ok += cmd == NDVMFW_CMD_LOAD;
+			t->loads_ok++;
+			t->load_bytes += nlh->nlmsg_len;
+			t->t_loads += t1 - t0;
 		} else {
-			t->err[-ret & 255]++;
+			t->ok += !ret;
+			t->err[-ret & 255] += !!ret;
+			t->t_rest += t1 - t0;
 		}
 		if (sealed_mode && !ret && cmd == NDVMFW_CMD_LOAD) {
 			fprintf(stderr, "nlfuzz: a load succeeded while sealed\n");
@@ -321,12 +347,14 @@ static int fw_run(unsigned long count, struct fw_tally *t)
 		if ((i + 1) % FW_CHECK_EVERY && i + 1 != count)
 			continue;
 		t->checks++;
+		t0 = fw_now();
 		if (fw_consistent(&n, now, NULL))
 			bad = 1;
 		else if (sealed_mode && memcmp(now, before, sizeof(now))) {
 			fprintf(stderr, "nlfuzz: the sealed digest changed\n");
 			bad = 1;
 		}
+		t->t_checks += fw_now() - t0;
 	}
 	fw_nl_close(&n);
 	free(buf);
@@ -351,6 +379,10 @@ static void fw_report(const struct fw_tally *t, int procs)
 		sum.ok += t[i].ok;
 		sum.loads_ok += t[i].loads_ok;
 		sum.checks += t[i].checks;
+		sum.t_loads += t[i].t_loads;
+		sum.t_rest += t[i].t_rest;
+		sum.t_checks += t[i].t_checks;
+		sum.load_bytes += t[i].load_bytes;
 		for (e = 0; e < 256; e++)
 			sum.err[e] += t[i].err[e];
 	}
@@ -360,6 +392,9 @@ static void fw_report(const struct fw_tally *t, int procs)
 		if (sum.err[e])
 			printf(", %s %lu", strerror(e), sum.err[e]);
 	printf("\n");
+	printf("nlfuzz: time in requests, all processes: %.1f s in the committed loads (%.0f KiB each on average), %.1f s in the rest, %.1f s in the checks\n",
+	       sum.t_loads, sum.loads_ok ? sum.load_bytes / 1024.0 / sum.loads_ok : 0,
+	       sum.t_rest, sum.t_checks);
 }
 
 static int fw_seed_file(const char *path)
