@@ -5,7 +5,8 @@
 # conntrack (nf_conntrack_bridge) for "state": replies pass, unsolicited
 # traffic does not; reject answers on the bridge; bridged packets with
 # lying headers, which no IP layer checked, are dropped and counted;
-# fragments are reassembled before they are judged; ports are found behind
+# fragments are reassembled before they are judged (and dropped and
+# counted while no filter rule uses "state"); ports are found behind
 # IPv6 extension headers; VLAN tags follow the same policy as when routed.
 # A flood of logged bridged packets stays within the global log cap. Then
 # nftables loaded with "fwctl translate" of the rules decides the bridged
@@ -115,6 +116,31 @@ check_not "VID 6, no VLAN device: dropped" got 14
 check_not "VID 0 then 6: dropped" got 15
 check "... both counted ($vlan -> $(status_field vlan-packets))" \
 	counter_moved vlan-packets "$vlan" 2
+
+# Without a filter rule that uses "state" nothing reassembles bridged
+# fragments: they are dropped and counted. A masquerade rule (conntrack
+# for the IP layer only) does not change that.
+NOSTATE=$(rules nostate <<'EOR'
+policy drop
+masquerade out uplink0
+accept in vif1.0 out uplink0 proto udp to any port 7
+EOR
+)
+check "load a rule set without state, with masquerade" $FWCTL load "$NOSTATE"
+frag=$(status_field fragment-packets)
+recv_begin up 20000 99
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 20 --dport 7 --frag 8
+pkt g1 up:eth0 -s fd00:b::5 -d fd00:b::2 -i 21 --dport 7 --frag 1280 --len 1400
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 22 --dport 7
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 99 --sport 40099 --dport 7
+recv_end
+check "no bridge conntrack: the same packet unfragmented passes" got 22
+check_not "no bridge conntrack: v4 fragments, allowed port: dropped" got 20
+check_not "no bridge conntrack: v6 fragments, allowed port: dropped" got 21
+check "... and counted ($frag -> $(status_field fragment-packets))" \
+	counter_moved fragment-packets "$frag"
+check "nf_conntrack_bridge is not in use" \
+	sh -c '! grep -q "^nf_conntrack_bridge [0-9]* [1-9]" /proc/modules'
 
 mod_unload
 check "nft loads the translation" \
