@@ -38,8 +38,8 @@
 # forwarding entries, no learning, no flooding. ndvmfw judges them at the
 # bridge's forward hook, nftables in the bridge table of the translation.
 # Connection tracking is the bridge's (nf_conntrack_bridge), which also
-# reassembles fragments, and only while a rule uses "state"; without it
-# both drop every bridged fragment.
+# reassembles fragments, and runs only while a filter rule uses "state";
+# without it both drop every bridged fragment.
 #
 # Size: DIFF_SETS x DIFF_PKTS (kernel command line ndvmfw.diff=SETSxPKTS,
 # or SETSxPKTS@SEED to start elsewhere; bridged: ndvmfw.diffbr=), default
@@ -113,12 +113,12 @@ for a in "10.137.0.5 $G1 vif1.0" "fd00:1::5 $G1 vif1.0" \
 	set -- $a
 	$IP neigh replace "$1" lladdr "$2" dev "$3" nud permanent
 done
-# Bridged: br0 takes the ports. No address and no IPv6 on it or them,
-# so the NDVM itself sends nothing (MLD reports) through the rules.
 M1=$(cat /sys/class/net/vif1.0/address)
 M2=$(cat /sys/class/net/vif2.0/address)
 MU=$(cat /sys/class/net/uplink0/address)
 DST1=$M1 DST2=$M2
+# Bridged: br0 takes the ports. No address and no IPv6 on it or them,
+# so the NDVM itself sends nothing (MLD reports) through the rules.
 if [ "$MODE" = bridge ]; then
 	[ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" != 1 ] ||
 		fail "br_netfilter is active: the IP hooks would see bridged frames"
