@@ -10,12 +10,12 @@
  * to edge values (0, 3, 4, one off, 0xffff), attribute types set to edges
  * or their nested flag toggled, integers set to 0, 1, max, 2^31, 2^32-1,
  * top-level attributes duplicated, repeated up to 64 times or, one repeat
- * in eight, up to 20,000 times (huge counts: a load with that many rules
- * costs the kernel about 100 ms under TCG, so they are kept rare enough
- * for 10^6 messages to take minutes, not hours), the message truncated, the command or version replaced; or
- * random bytes after the generic netlink header. PROCS processes (default
- * 1) do that at once, each with its own socket and seed, N messages in
- * all (default 10000).
+ * in eight, up to 20,000 times (huge counts: a load of that many rules
+ * costs the kernel a tenth of a second or more under TCG, so they are kept
+ * rare enough for 10^6 messages to take minutes, not hours), the message
+ * truncated, the command or version replaced; or random bytes after the
+ * generic netlink header. PROCS processes (default 1) do that at once,
+ * each with its own socket and seed, N messages in all (default 10000).
  *
  * Without -S nothing may seal: SEAL commands become status requests and
  * the seal bit of every NDVMFW_A_LOAD_FLAGS is cleared, as the kernel
@@ -25,8 +25,9 @@
  * Every 250 messages, and at the end, each process checks that status
  * answers and that the dumped rule set hashes to the digest status gives
  * (or that nothing is loaded when status says so); with -S also that the
- * digest never changes. Prints how many requests got which errno; exit
- * status 0 if every check held.
+ * digest never changes. Prints how many requests got which errno, and the
+ * time spent in committed loads, in the other requests and in the checks;
+ * exit status 0 if every check held.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -275,7 +276,7 @@ struct fw_tally {
 	unsigned long loads_ok, checks;
 	/* seconds spent on committed loads, other answers, checks */
 	double t_loads, t_rest, t_checks;
-	/* the committed loads' sizes: bytes and rules in all */
+	/* the committed loads' bytes, in all */
 	unsigned long long load_bytes;
 };
 
@@ -393,7 +394,8 @@ static void fw_report(const struct fw_tally *t, int procs)
 			printf(", %s %lu", strerror(e), sum.err[e]);
 	printf("\n");
 	printf("nlfuzz: time in requests, all processes: %.1f s in the committed loads (%.0f KiB each on average), %.1f s in the rest, %.1f s in the checks\n",
-	       sum.t_loads, sum.loads_ok ? sum.load_bytes / 1024.0 / sum.loads_ok : 0,
+	       sum.t_loads,
+	       sum.loads_ok ? sum.load_bytes / 1024.0 / sum.loads_ok : 0,
 	       sum.t_rest, sum.t_checks);
 }
 
