@@ -100,11 +100,16 @@ ndvm_since_boot() {
 	awk -v a="$(date +%s.%N)" -v b="$NDVM_BOOT_START" 'BEGIN { printf "%.1f", a - b }'
 }
 
-# ndvm_wait LOG REGEX SECONDS: wait for a console line; print it
+# ndvm_wait LOG REGEX SECONDS: wait for a console line; print it. Only
+# whole lines count: QEMU writes the console as the guest prints it, and
+# a line read half-written ("ndvm: FAILED: no") would be taken for all of
+# it. So a snapshot, without its last line unless that has ended.
 ndvm_wait() {
-	local i
+	local i snap=$1.snap
 	for i in $(seq $(($3 * 10))); do
-		if grep -a -m1 -E "$2" "$1"; then
+		cat "$1" >"$snap" 2>/dev/null
+		[ "$(tail -c1 "$snap" | wc -l)" = 1 ] || sed -i '$d' "$snap"
+		if grep -a -m1 -E "$2" "$snap"; then
 			return 0
 		fi
 		kill -0 "$NDVM_QEMU_PID" 2>/dev/null || break
