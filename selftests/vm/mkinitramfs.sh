@@ -29,10 +29,11 @@
 #       --test selftests/vm/smoke.sh
 #
 # Layout inside: busybox applets in /bin, the real iproute2 `ip` at /sbin/ip
-# (and its `bridge` at /sbin/bridge) and `nft` at /sbin/nft (busybox sh prefers its own `ip` applet, so tests
-# must call /sbin/ip by full path), modules decompressed under
-# /lib/modules/VER with a modules.dep from `depmod -b`, so busybox modprobe
-# works (and the kernel's request_module() via /sbin/modprobe).
+# (and its `bridge` at /sbin/bridge) and `nft` at /sbin/nft (busybox sh
+# prefers its own `ip` applet, so tests must call /sbin/ip by full path),
+# modules decompressed under /lib/modules/VER with a modules.dep from
+# `depmod -b`, so busybox modprobe works (and the kernel's request_module()
+# via /sbin/modprobe).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
