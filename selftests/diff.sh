@@ -101,18 +101,28 @@ for ns in g1 g2; do
 	printf 'table netdev guest {\n\tchain in {\n\t\ttype filter hook ingress device eth0 priority 0; policy drop;\n\t}\n}\n' |
 		guest $ns nft -f - || fail "$ns: ingress drop chain"
 done
-for a in 192.0.2.98 192.0.2.99 2001:db8:99::98 2001:db8:99::99; do
-	$IP neigh replace "$a" lladdr 02:00:00:00:00:99 dev uplink0 nud permanent
-done
+# FAR: the MAC address of the uplink side's addresses, which the uplink
+# namespace's stack ignores
+FAR=02:00:00:00:00:99
 G1=$(guest g1 cat /sys/class/net/eth0/address)
 G2=$(guest g2 cat /sys/class/net/eth0/address)
-for a in "10.137.0.5 $G1 vif1.0" "fd00:1::5 $G1 vif1.0" \
-	 "10.137.1.5 $G2 vif2.0" "fd00:2::5 $G2 vif2.0" \
-	 "10.137.0.6 02:00:00:00:00:66 vif1.0" \
-	 "fd00:1::6 02:00:00:00:00:66 vif1.0"; do
-	set -- $a
-	$IP neigh replace "$1" lladdr "$2" dev "$3" nud permanent
-done
+# Every address fwgen's packets go to, or its answers: the MAC address
+# and the NDVM's interface for it.
+NEIGH="192.0.2.98 $FAR uplink0
+192.0.2.99 $FAR uplink0
+2001:db8:99::98 $FAR uplink0
+2001:db8:99::99 $FAR uplink0
+10.137.0.5 $G1 vif1.0
+fd00:1::5 $G1 vif1.0
+10.137.1.5 $G2 vif2.0
+fd00:2::5 $G2 vif2.0
+10.137.0.6 02:00:00:00:00:66 vif1.0
+fd00:1::6 02:00:00:00:00:66 vif1.0"
+while read -r a m d; do
+	$IP neigh replace "$a" lladdr "$m" dev "$d" nud permanent
+done <<EON
+$NEIGH
+EON
 M1=$(cat /sys/class/net/vif1.0/address)
 M2=$(cat /sys/class/net/vif2.0/address)
 MU=$(cat /sys/class/net/uplink0/address)
@@ -132,13 +142,14 @@ if [ "$MODE" = bridge ]; then
 			mcast_flood off
 	done
 	$IP link set br0 up
-	for a in "02:00:00:00:00:99 uplink0" "$G1 vif1.0" "$G2 vif2.0" \
-		 "02:00:00:00:00:66 vif1.0"; do
-		set -- $a
-		bridge fdb replace "$1" dev "$2" master static ||
-			fail "bridge fdb $1 $2"
-	done
-	DST1=02:00:00:00:00:99 DST2=02:00:00:00:00:99
+	# the same MAC addresses behind the same ports
+	while read -r a m d; do
+		bridge fdb replace "$m" dev "$d" master static ||
+			fail "bridge fdb $m $d"
+	done <<EON
+$NEIGH
+EON
+	DST1=$FAR DST2=$FAR
 fi
 echo 0 >/proc/sys/net/ipv4/icmp_ratelimit
 echo 0 >/proc/sys/net/ipv6/icmp/ratelimit
@@ -230,17 +241,16 @@ run_once() {
 	# The end marker leaves the NDVM by a packet socket: no rule sees it.
 	# Sent before the backlog drained, it could overtake what was still
 	# queued there: the receiver would stop before those arrived.
-	fwpkt send uplink0 02:00:00:00:00:99 -s 192.0.2.1 -d 192.0.2.99 -i $END
+	fwpkt send uplink0 $FAR -s 192.0.2.1 -d 192.0.2.99 -i $END
 	wait $recv_up
 	# the answers, once every packet they answer has been through
 	recv_start g1
 	recv_start g2
 	recv_ready g1 g2
 	if [ "$MODE" = bridge ]; then
-		# to the MAC address the routed NDVM would send each to
-		guest up fwpkt batch eth0 "$G1" $D/up.g1.pkts
-		guest up fwpkt batch eth0 02:00:00:00:00:66 $D/up.x66.pkts
-		guest up fwpkt batch eth0 "$G2" $D/up.g2.pkts
+		for _m in $(answer_macs); do
+			guest up fwpkt batch eth0 "$_m" $D/up.$_m.pkts
+		done
 	else
 		guest up fwpkt batch eth0 "$MU" $D/up.pkts
 	fi
@@ -271,27 +281,34 @@ nft_counts() {
 		END { for (r in n) if (n[r] > 0) print r, n[r] }' | sort -n
 }
 
-# split_answers: up.pkts by the guest each answer goes to (an ICMP
-# error's -s, the rest's -d): $D/up.g1.pkts, up.x66.pkts (the address in
-# guest 1's subnet with nobody's MAC), up.g2.pkts
+# answer_macs: the MAC addresses the answers go to (NEIGH's on the
+# guests' side)
+answer_macs() {
+	echo "$NEIGH" | awk '$3 != "uplink0" { print $2 }' | sort -u
+}
+
+# split_answers: up.pkts by where the routed NDVM would send each answer
+# (NEIGH: an ICMP error's -s, the rest's -d) into $D/up.MAC.pkts, for the
+# bridged NDVM to be sent to that MAC address; fails for an address NEIGH
+# does not have
 split_answers() {
-	for _f in g1 x66 g2; do
-		: >$D/up.$_f.pkts
+	for _m in $(answer_macs); do
+		: >$D/up.$_m.pkts
 	done
-	awk -v d=$D '{
-		for (i = 1; i < NF; i++) {
-			if ($i == "-s") s = $(i + 1)
-			if ($i == "-d") t = $(i + 1)
-		}
-		a = / --icmp-err / ? s : t
-		if (a == "10.137.0.6" || a == "fd00:1::6")
-			f = "x66"
-		else if (a ~ /^10\.137\.0\./ || a ~ /^fd00:1:/)
-			f = "g1"
-		else
-			f = "g2"
-		print > (d "/up." f ".pkts")
-	}' $D/up.pkts
+	echo "$NEIGH" | awk -v d=$D '
+		NR == FNR { mac[$1] = $2; next }
+		{
+			for (i = 1; i < NF; i++) {
+				if ($i == "-s") s = $(i + 1)
+				if ($i == "-d") t = $(i + 1)
+			}
+			a = / --icmp-err / ? s : t
+			if (!(a in mac)) {
+				print "fwgen answers " a ", not in NEIGH" > "/dev/stderr"
+				exit 1
+			}
+			print > (d "/up." mac[a] ".pkts")
+		}' - $D/up.pkts
 }
 
 # one SEED: 0 if ndvmfw and nftables agree, 2 if the rule set is not
@@ -299,7 +316,9 @@ split_answers() {
 # delivered packets differ (every rule counter agrees), 1 otherwise
 one() {
 	fwgen "$1" "$PKTS" $D ${2:-} || return 1
-	[ "$MODE" = bridge ] && split_answers
+	if [ "$MODE" = bridge ]; then
+		split_answers || return 1
+	fi
 	$FWCTL check $D/rules >/dev/null 2>&1 || return 2
 	# nft would log every packet of a "log" rule: its counters suffice
 	$FWCTL translate $D/rules | sed 's/log prefix "ndvmfw: " //' >$D/nft ||

@@ -331,14 +331,15 @@ static int fw_run(unsigned long count, struct fw_tally *t)
 		ret = fw_nl_talk(&n, nlh, NULL, NULL);
 		t1 = fw_now();
 		t->sent++;
-		if (!ret && cmd == NDVMFW_CMD_LOAD) {
+		if (ret)
+			t->err[-ret & 255]++;
+		else
 			t->ok++;
+		if (!ret && cmd == NDVMFW_CMD_LOAD) {
 			t->loads_ok++;
 			t->load_bytes += nlh->nlmsg_len;
 			t->t_loads += t1 - t0;
 		} else {
-			t->ok += !ret;
-			t->err[-ret & 255] += !!ret;
 			t->t_rest += t1 - t0;
 		}
 		if (sealed_mode && !ret && cmd == NDVMFW_CMD_LOAD) {
