@@ -515,6 +515,9 @@ static int ndvmfw_parse(struct ndvmfw_load *l, const struct genl_info *info)
 	return 0;
 }
 
+/* ndvmfw_table_commit() and ndvmfw_seal() while rmmod removes the module */
+#define NDVMFW_MSG_GOING "module is being unloaded: not sealed"
+
 static int ndvmfw_nl_load(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ndvmfw_load l = { .extack = info->extack };
@@ -544,6 +547,8 @@ static int ndvmfw_nl_load(struct sk_buff *skb, struct genl_info *info)
 		ret = ndvmfw_table_commit(t, flags & NDVMFW_LOAD_F_SEAL);
 		if (ret == -EPERM)
 			NL_SET_ERR_MSG(info->extack, "rule set is sealed");
+		else if (ret == -ENODEV)
+			NL_SET_ERR_MSG(info->extack, NDVMFW_MSG_GOING);
 	}
 	mutex_unlock(&ndvmfw_load_lock);
 	if (ret)
@@ -563,6 +568,8 @@ static int ndvmfw_nl_seal(struct sk_buff *skb, struct genl_info *info)
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG(info->extack,
 			       "no rule set is loaded: load one to seal");
+	else if (ret == -ENODEV)
+		NL_SET_ERR_MSG(info->extack, NDVMFW_MSG_GOING);
 	return ret;
 }
 

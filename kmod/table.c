@@ -226,14 +226,27 @@ int ndvmfw_table_build(struct ndvmfw_table *t, struct netlink_ext_ack *extack,
 	return ret;
 }
 
+/*
+ * Sealing pins the module, so that rmmod fails from then on. A module
+ * that rmmod has already begun to remove cannot be pinned (its exit waits
+ * for the command in progress to return): the seal is refused then, not
+ * reported while the rules go away with the module.
+ */
+static int ndvmfw_seal_pin(void)
+{
+	lockdep_assert_held(&ndvmfw_lock);
+	if (ndvmfw_is_sealed || try_module_get(THIS_MODULE))
+		return 0;
+	return -ENODEV;
+}
+
+/* After ndvmfw_seal_pin() succeeded, with the lock still held. */
 static void ndvmfw_seal_locked(void)
 {
 	lockdep_assert_held(&ndvmfw_lock);
 	if (ndvmfw_is_sealed)
 		return;
 	ndvmfw_is_sealed = true;
-	/* Pin the module: rmmod fails from now on. */
-	__module_get(THIS_MODULE);
 	pr_info("rule set sealed until reboot\n");
 }
 
@@ -244,8 +257,9 @@ int ndvmfw_seal(void)
 
 	mutex_lock(&ndvmfw_lock);
 	if (rcu_access_pointer(ndvmfw_active)) {
-		ndvmfw_seal_locked();
-		ret = 0;
+		ret = ndvmfw_seal_pin();
+		if (!ret)
+			ndvmfw_seal_locked();
 	}
 	mutex_unlock(&ndvmfw_lock);
 	return ret;
@@ -264,8 +278,9 @@ bool ndvmfw_sealed(void)
  * The interfaces' identities under @t are allocated first: a commit
  * either stands with all of them or does not happen.
  *
- * Return: 0, -EPERM once sealed, or -ENOMEM; on error nothing changed and
- * the caller keeps its reference.
+ * Return: 0, -EPERM once sealed, -ENODEV if @seal and the module is
+ * being removed, or -ENOMEM; on error nothing changed and the caller keeps
+ * its reference.
  */
 int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
 {
@@ -278,10 +293,13 @@ int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
 		return ret;
 	/* RTNL is held from here to ndvmfw_links_commit() */
 	mutex_lock(&ndvmfw_lock);
-	if (ndvmfw_is_sealed) {
+	ret = ndvmfw_is_sealed ? -EPERM : 0;
+	if (!ret && seal)
+		ret = ndvmfw_seal_pin();
+	if (ret) {
 		mutex_unlock(&ndvmfw_lock);
 		ndvmfw_links_abort();
-		return -EPERM;
+		return ret;
 	}
 	gen = ++ndvmfw_gen;
 	t->generation = gen;

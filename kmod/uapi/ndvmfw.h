@@ -171,7 +171,9 @@
  *   No attributes. One-way until reboot: afterwards NDVMFW_CMD_LOAD fails
  *   with EPERM and the module holds a reference on itself, so it cannot
  *   be unloaded. Sealing twice is not an error; sealing while no rule set
- *   is loaded is (ENOENT).
+ *   is loaded is (ENOENT). While rmmod is removing the module (it waits
+ *   for a command in progress), a seal, or a load with NDVMFW_LOAD_F_SEAL,
+ *   fails with ENODEV and changes nothing.
  *
  * NDVMFW_CMD_GET_RULES (dump)
  * --------------------
