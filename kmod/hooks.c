@@ -70,6 +70,9 @@ static u64 ndvmfw_key_state(const struct sk_buff *skb)
 /*
  * On a bridge there is no route back: build the answer like the netdev
  * family's reject does, and send it out of the port the packet came in by.
+ * A broadcast or multicast frame gets none (as in nft's bridge reject):
+ * the hook sees it once per port it is flooded to, and the answer would
+ * come from a group address.
  */
 static void ndvmfw_reject_bridged(struct sk_buff *skb,
 				  const struct nf_hook_state *state, bool v6,
@@ -77,6 +80,8 @@ static void ndvmfw_reject_bridged(struct sk_buff *skb,
 {
 	struct sk_buff *nskb;
 
+	if (is_multicast_ether_addr(eth_hdr(skb)->h_dest))
+		return;
 	if (v6 && proto == IPPROTO_TCP)
 		nskb = nf_reject_skb_v6_tcp_reset(state->net, skb, state->in,
 						  state->hook);

@@ -56,6 +56,17 @@ check "v4: reject on the bridge: port unreachable (rc 3, got $?)" [ $? -eq 3 ]
 probe g1 udp fd00:b::2 54
 check "v6: reject on the bridge: port unreachable (rc 3, got $?)" [ $? -eq 3 ]
 check "the NDVM itself, as br0: ping" ping_from g1 10.0.0.1
+# A broadcast or multicast frame gets no answer from reject (as from
+# nft's): the rule sees it once per port it is flooded to, and the answer
+# would come from the group address.
+n5=$(rule_packets 5)
+recv_begin g1 20000
+guest g1 fwpkt send eth0 ff:ff:ff:ff:ff:ff -s 10.0.0.5 -d 10.0.0.255 -i 61 --dport 54
+guest g1 fwpkt send eth0 33:33:00:00:00:01 -s fd00:b::5 -d ff02::1 -i 62 --dport 54
+recv_end
+check "reject: broadcast v4 and multicast v6 frames matched ($n5 -> $(rule_packets 5))" \
+	[ "$(rule_packets 5)" -ge $((n5 + 2)) ]
+check_not "... and not answered" grep -q '^id 6[12]$' /tmp/recv.out
 
 dmesg -c >/dev/null
 sup=$(status_field log-suppressed)
