@@ -195,9 +195,15 @@ static enum ndvmfw_spoof ndvmfw_spoof_check(const struct ndvmfw_ident *id,
  * tag, and its packets are judged as that device's ("in eth0.5"). A
  * priority tag (VID 0) over an untagged frame is the same frame as without
  * it. Everything else would reach no IP hook as what it is: drop it.
+ *
+ * The deep lookup also finds a VLAN device on the master of skb->dev.
+ * That is right for a bond's or a team's port, whose frames go on as the
+ * master's; a bridge port's go to the bridge, which would forward them,
+ * tagged, to its other ports: there the VLAN device must be the port's.
  */
 static bool ndvmfw_vlan_ok(const struct sk_buff *skb)
 {
+	struct net_device *vdev;
 	u16 vid;
 
 	if (!skb_vlan_tag_present(skb))
@@ -205,7 +211,10 @@ static bool ndvmfw_vlan_ok(const struct sk_buff *skb)
 	vid = skb_vlan_tag_get_id(skb);
 	if (!vid)
 		return !eth_type_vlan(skb->protocol);
-	return __vlan_find_dev_deep_rcu(skb->dev, skb->vlan_proto, vid);
+	vdev = __vlan_find_dev_deep_rcu(skb->dev, skb->vlan_proto, vid);
+	if (vdev && netif_is_bridge_port(skb->dev))
+		return vlan_dev_real_dev(vdev) == skb->dev;
+	return vdev;
 }
 
 static unsigned int ndvmfw_ingress_hook(void *priv, struct sk_buff *skb,

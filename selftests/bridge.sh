@@ -128,6 +128,31 @@ check_not "VID 0 then 6: dropped" got 15
 check "... both counted ($vlan -> $(status_field vlan-packets))" \
 	counter_moved vlan-packets "$vlan" 2
 
+# A VLAN device on the bridge (br0.6) does not take VID 6 frames at a
+# port: the bridge would forward them, tagged, onto the uplink's VLAN 6.
+# It shows on ports without VLAN state of their own (vlan_default_pvid 0:
+# no PVID), where the kernel's lookup goes on to the port's master.
+$IP link set br0 type bridge vlan_default_pvid 0
+$IP link add link br0 name br0.6 type vlan id 6
+$IP link set br0.6 up
+vlan=$(status_field vlan-packets)
+rm -f /tmp/vlan6.out
+$IP netns exec up fwpkt recv -l eth0 -t 20000 -u 99 >/tmp/vlan6.out \
+	2>/tmp/vlan6.err &
+rpid=$!
+recv_wait /tmp/vlan6.out
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 16 --dport 7 --vlan 6
+pkt g1 up:eth0 -s 10.0.0.5 -d 10.0.0.2 -i 99 --sport 40099 --dport 7
+wait $rpid
+check_not "the untagged frame after it reached the uplink's eth0" \
+	grep -q timeout /tmp/vlan6.err
+check_not "VID 6, br0.6 on the bridge, no PVID on the port: not bridged" \
+	grep -qx 'id 16' /tmp/vlan6.out
+check "... dropped at the port, counted ($vlan -> $(status_field vlan-packets))" \
+	counter_moved vlan-packets "$vlan" 1
+$IP link del br0.6
+$IP link set br0 type bridge vlan_default_pvid 1
+
 # Without a filter rule that uses "state" nothing reassembles bridged
 # fragments: they are dropped and counted. A masquerade rule (conntrack
 # for the IP layer only) does not change that.
