@@ -676,8 +676,13 @@ static void ndvmfw_work_read(void)
 		return;
 	list_for_each_entry(j, &jobs, list)
 		j->ident = ndvmfw_xen_ident(j->path);
-	t = ndvmfw_table_get();
 	rtnl_lock();
+	/*
+	 * Under RTNL: a commit holds it from before it replaces the table
+	 * until it has applied the new one to every link, so @t is the one
+	 * the other links have, never one a commit replaced meanwhile.
+	 */
+	t = ndvmfw_table_get();
 	list_for_each_entry(j, &jobs, list) {
 		l = ndvmfw_job_link(j);
 		if (!l)
@@ -727,9 +732,21 @@ static void ndvmfw_work_hotplug(void)
 		j->ret = ndvmfw_xen_connected(j->path);
 	rtnl_lock();
 	list_for_each_entry(j, &jobs, list) {
+		struct net_device *master;
+
 		l = ndvmfw_job_link(j);
 		if (!l || l->hotplug != NDVMFW_HOTPLUG_PENDING)
 			continue;
+		/*
+		 * Not in the bridge named now (a commit meanwhile named
+		 * another, or the device left it): try again, so that the
+		 * status tells where it is.
+		 */
+		master = netdev_master_upper_dev_get(l->ops.dev);
+		if (!master || strncmp(master->name, l->bridge, IFNAMSIZ)) {
+			queue_work(ndvmfw_wq, &ndvmfw_link_work);
+			continue;
+		}
 		l->hotplug = j->ret ? NDVMFW_HOTPLUG_FAILED :
 				      NDVMFW_HOTPLUG_DONE;
 		if (j->ret)
