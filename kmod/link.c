@@ -1017,7 +1017,8 @@ static bool ndvmfw_link_shown(const struct ndvmfw_link *l)
  * @cb: the dump; cb->args[0] counts the interfaces already sent
  * @fill_hdr: starts a message (returns its header or NULL)
  *
- * Return: skb->len, 0 once everything was sent.
+ * Return: skb->len, 0 once everything was sent, -EMSGSIZE if an interface
+ * does not fit into an empty message.
  */
 int ndvmfw_links_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		      void *(*fill_hdr)(struct sk_buff *,
@@ -1025,6 +1026,7 @@ int ndvmfw_links_dump(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	struct ndvmfw_link *l;
 	long idx = 0;
+	int ret = 0;
 	void *hdr;
 
 	rtnl_lock();
@@ -1034,17 +1036,20 @@ int ndvmfw_links_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		if (idx++ < cb->args[0])
 			continue;
 		hdr = fill_hdr(skb, cb);
-		if (!hdr)
-			break;
-		if (ndvmfw_link_fill(skb, l)) {
-			genlmsg_cancel(skb, hdr);
-			break;
+		if (hdr && !ndvmfw_link_fill(skb, l)) {
+			genlmsg_end(skb, hdr);
+			cb->args[0] = idx;
+			continue;
 		}
-		genlmsg_end(skb, hdr);
-		cb->args[0] = idx;
+		if (hdr)
+			genlmsg_cancel(skb, hdr);
+		/* not even one fits: an error, not the end of the dump */
+		if (!skb->len)
+			ret = -EMSGSIZE;
+		break;
 	}
 	rtnl_unlock();
-	return skb->len;
+	return ret ? ret : skb->len;
 }
 
 int ndvmfw_links_init(void)
