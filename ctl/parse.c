@@ -1215,7 +1215,7 @@ static u32 fw_limit_line(const struct fw_rules *r)
 
 static int fw_check(struct fw_parser *p)
 {
-	const struct fw_rules *r = p->out;
+	struct fw_rules *r = p->out;
 	struct ndvmfw_error e;
 	u32 line = 1;
 	int ret;

@@ -30,6 +30,7 @@ struct ndvmfw_set {
 	char name[NDVMFW_SET_NAME_MAX];	/* "" for an anonymous set */
 	u32 first;		/* into ruleset.elems */
 	u32 count;
+	u8 fam;			/* NDVMFW_FAM_* of the elements, by the check */
 };
 
 struct ndvmfw_port_range {
@@ -107,7 +108,7 @@ bool ndvmfw_proto_has_ports(u16 proto);
 const char *ndvmfw_verdict_name(u8 verdict);
 const char *ndvmfw_elem_check(const struct ndvmfw_elem *e);
 const char *ndvmfw_set_name_check(const char *name);
-int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
+int ndvmfw_ruleset_check(struct ndvmfw_ruleset *rs,
 			 struct ndvmfw_error *err);
 void ndvmfw_ruleset_digest(const struct ndvmfw_ruleset *rs, u8 *digest);
 u8 ndvmfw_rule_families(const struct ndvmfw_ruleset *rs,

@@ -47,7 +47,7 @@
 #endif
 
 /* Addresses one identity may hold (xenstore "ip" or a bind statement). */
-#define NDVMFW_IDENT_MAX_ADDRS	64
+#define NDVMFW_IDENT_MAX_ADDRS	NDVMFW_MAX_BIND_ADDRS
 
 /* Interfaces whose antispoof counters are kept by name. */
 #define NDVMFW_LINK_STATS_MAX	1024

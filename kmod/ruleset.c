@@ -136,22 +136,23 @@ bool ndvmfw_elem_has(const struct ndvmfw_elem *e, u8 family, const void *addr)
 	return !rest || !((e->addr[full] ^ a[full]) & (0xff00 >> rest));
 }
 
-static u8 ndvmfw_set_families(const struct ndvmfw_ruleset *rs, u32 set)
+/* The families of a set's elements, once: a set may serve many rules. */
+static void ndvmfw_set_families(struct ndvmfw_ruleset *rs, u32 set)
 {
-	const struct ndvmfw_set *s = &rs->sets[set];
-	u8 fam = 0;
+	struct ndvmfw_set *s = &rs->sets[set];
 	u32 i;
 
-	for (i = 0; i < s->count && fam != (NDVMFW_FAM_IP | NDVMFW_FAM_IP6);
-	     i++)
-		fam |= ndvmfw_family_bit(rs->elems[s->first + i].family);
-	return fam;
+	s->fam = 0;
+	for (i = 0; i < s->count &&
+	     s->fam != (NDVMFW_FAM_IP | NDVMFW_FAM_IP6); i++)
+		s->fam |= ndvmfw_family_bit(rs->elems[s->first + i].family);
 }
 
 /**
  * ndvmfw_rule_families - the address families a rule can match
- * @rs: the rule set holding @r
- * @r: a rule that passed ndvmfw_ruleset_check()
+ * @rs: the rule set holding @r, its sets' families filled in (by
+ *	ndvmfw_ruleset_check(), before it checks the rules)
+ * @r: a rule whose sets exist
  *
  * Return: a mask of NDVMFW_FAM_IP and NDVMFW_FAM_IP6; 0 if the rule can
  * match no packet (e.g. it names an empty set).
@@ -164,9 +165,9 @@ u8 ndvmfw_rule_families(const struct ndvmfw_ruleset *rs,
 	if (r->family)
 		fam = ndvmfw_family_bit(r->family);
 	if (r->src.set != NDVMFW_SET_NONE)
-		fam &= ndvmfw_set_families(rs, r->src.set);
+		fam &= rs->sets[r->src.set].fam;
 	if (r->dst.set != NDVMFW_SET_NONE)
-		fam &= ndvmfw_set_families(rs, r->dst.set);
+		fam &= rs->sets[r->dst.set].fam;
 	return fam;
 }
 
@@ -324,7 +325,16 @@ static int ndvmfw_name_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Named sets have unique names; anonymous sets are referenced. */
+/*
+ * Named sets have unique names; anonymous sets are referenced once (the
+ * digest hashes one where it is used: shared, its cost would multiply).
+ */
+static void ndvmfw_set_use(u8 *used, u32 set)
+{
+	if (set != NDVMFW_SET_NONE && used[set] < 2)
+		used[set]++;
+}
+
 static int ndvmfw_sets_check(const struct ndvmfw_ruleset *rs,
 			     struct ndvmfw_error *err)
 {
@@ -340,22 +350,20 @@ static int ndvmfw_sets_check(const struct ndvmfw_ruleset *rs,
 		goto out;
 	}
 	for (i = 0; i < rs->nrules; i++) {
-		if (rs->rules[i].src.set != NDVMFW_SET_NONE)
-			used[rs->rules[i].src.set] = 1;
-		if (rs->rules[i].dst.set != NDVMFW_SET_NONE)
-			used[rs->rules[i].dst.set] = 1;
+		ndvmfw_set_use(used, rs->rules[i].src.set);
+		ndvmfw_set_use(used, rs->rules[i].dst.set);
 	}
 	for (i = 0; i < rs->nifrules; i++)
-		if (rs->ifrules[i].set != NDVMFW_SET_NONE)
-			used[rs->ifrules[i].set] = 1;
+		ndvmfw_set_use(used, rs->ifrules[i].set);
 	for (i = 0; i < rs->nsets; i++) {
 		if (rs->sets[i].name[0])
 			named[n++] = &rs->sets[i];
-		else if (!used[i])
+		else if (used[i] != 1)
 			break;
 	}
 	if (i < rs->nsets) {
-		err->msg = "anonymous set not referenced by any rule";
+		err->msg = used[i] ? "anonymous set referenced more than once" :
+				     "anonymous set not referenced by any rule";
 		err->where = NDVMFW_AT_SET;
 		err->index = i;
 		ret = -EINVAL;
@@ -379,12 +387,12 @@ out:
 
 /**
  * ndvmfw_ruleset_check - validate a whole rule set
- * @rs: the rule set
+ * @rs: the rule set; the check fills in each set's families (fam)
  * @err: where to put the reason and the offending item on failure
  *
  * Return: 0, -EINVAL, -E2BIG (a limit) or -ENOMEM.
  */
-int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
+int ndvmfw_ruleset_check(struct ndvmfw_ruleset *rs,
 			 struct ndvmfw_error *err)
 {
 	const char *msg;
@@ -402,6 +410,17 @@ int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
 	    rs->nifrules > NDVMFW_MAX_IFRULES) {
 		err->msg = "rule set exceeds the limits of rules, sets or elements";
 		return -E2BIG;
+	}
+	for (i = 0; i < rs->nifrules; i++) {
+		const struct ndvmfw_ifrule *f = &rs->ifrules[i];
+
+		if (f->kind == NDVMFW_IFRULE_BIND && f->set < rs->nsets &&
+		    rs->sets[f->set].count > NDVMFW_MAX_BIND_ADDRS) {
+			err->msg = "bind names more than 64 addresses";
+			err->where = NDVMFW_AT_IFRULE;
+			err->index = i;
+			return -E2BIG;
+		}
 	}
 	for (i = 0; i < rs->nsets; i++) {
 		const struct ndvmfw_set *s = &rs->sets[i];
@@ -426,6 +445,8 @@ int ndvmfw_ruleset_check(const struct ndvmfw_ruleset *rs,
 			return -EINVAL;
 		}
 	}
+	for (i = 0; i < rs->nsets; i++)
+		ndvmfw_set_families(rs, i);
 	for (i = 0; i < rs->nrules; i++) {
 		ret = ndvmfw_rule_check(rs, &rs->rules[i], &err->msg);
 		if (ret) {
@@ -491,6 +512,8 @@ static void ndvmfw_put_elems(struct ndvmfw_sha256 *c,
 		ndvmfw_put8(c, e->plen);
 		ndvmfw_sha256_update(c, e->addr,
 				     e->family == NFPROTO_IPV4 ? 4 : 16);
+		if (!(i & 0xffff))
+			ndvmfw_yield();
 	}
 }
 

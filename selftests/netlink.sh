@@ -25,6 +25,10 @@ check "extack offset resolves to the attribute path" \
 	sh -c "nlprobe verdict-out-of-range | grep -q 'at NDVMFW_A_RULE #0 > NDVMFW_RULE_A_VERDICT'"
 check "extack points at the interface statement" \
 	sh -c "nlprobe bind-prefix | grep -q 'not a pattern (at NDVMFW_A_IFRULE #0)'"
+check "an anonymous set used twice: the reason" \
+	sh -c "nlprobe anon-set-shared | grep -q 'anonymous set referenced more than once'"
+check "a bind of 65 addresses: the reason" \
+	sh -c "nlprobe bind-too-many-addrs | grep -q 'bind names more than 64 addresses'"
 check_not "other namespaces cannot reach the family" guest g1 $FWCTL status
 check_not "nor load from there" guest g1 $FWCTL load "$R"
 cat /tmp/check.out

@@ -60,7 +60,8 @@
  *       NDVMFW_SET_A_ID: NLA_U32 (required)
  *       NDVMFW_SET_A_NAME: NLA_NUL_STRING, at most NDVMFW_SET_NAME_MAX - 1
  *                 bytes of [A-Za-z0-9_.-]. Empty or absent: an anonymous
- *                 set, which must be referenced by at least one rule.
+ *                 set, which exactly one rule or interface statement
+ *                 must reference (only named sets are shared).
  *       NDVMFW_SET_A_ELEM: nest, repeated
  *           NDVMFW_ELEM_A_ADDR: binary, 4 (IPv4) or 16 (IPv6) bytes,
  *                 network byte order (required)
@@ -110,8 +111,9 @@
  *       NDVMFW_IFRULE_A_MAC: binary, 6 bytes, a unicast MAC address;
  *                 NDVMFW_IFRULE_BIND only (required there)
  *       NDVMFW_IFRULE_A_SET: NLA_U32, id of the set of addresses (hosts or
- *                 prefixes) bound to the interface; NDVMFW_IFRULE_BIND
- *                 only (required there)
+ *                 prefixes) bound to the interface, at most
+ *                 NDVMFW_MAX_BIND_ADDRS of them (E2BIG);
+ *                 NDVMFW_IFRULE_BIND only (required there)
  *       NDVMFW_IFRULE_A_BRIDGE: NLA_NUL_STRING, at most IFNAMSIZ - 1, the
  *                 bridge to add the interface to; NDVMFW_IFRULE_HOTPLUG
  *                 only (required there)
@@ -224,6 +226,7 @@
 #define NDVMFW_MAX_PORTS	256	/* port ranges per endpoint */
 #define NDVMFW_MAX_ICMP		64	/* icmp entries per rule */
 #define NDVMFW_MAX_IFRULES	4096	/* bind, antispoof, hotplug */
+#define NDVMFW_MAX_BIND_ADDRS	64	/* set elements per bind */
 
 enum ndvmfw_cmd {
 	NDVMFW_CMD_UNSPEC,

@@ -197,6 +197,19 @@ static void c_set_missing(struct nlmsghdr *nlh)
 	mnl_attr_nest_end(nlh, r);
 }
 
+/* an accept rule whose source is set @set */
+static void put_rule_src_set(struct nlmsghdr *nlh, u32 set)
+{
+	struct nlattr *r, *ep;
+
+	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
+	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
+	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_SRC);
+	mnl_attr_put_u32(nlh, NDVMFW_ADDR_A_SET, set);
+	mnl_attr_nest_end(nlh, ep);
+	mnl_attr_nest_end(nlh, r);
+}
+
 /*
  * Regressions named after nf_tables CVE classes, against our interface.
  * CVE-2022-1015 (an index that wraps a bounds check): set references and
@@ -205,16 +218,10 @@ static void c_set_missing(struct nlmsghdr *nlh)
 static void c_cve_1015_set_ref(struct nlmsghdr *nlh)
 {
 	static const u8 a[4] = { 10, 0, 0, 1 };
-	struct nlattr *r, *ep;
 
 	put_load_head(nlh);
 	put_set(nlh, 0, a, sizeof(a), 32);
-	r = mnl_attr_nest_start(nlh, NDVMFW_A_RULE);
-	mnl_attr_put_u8(nlh, NDVMFW_RULE_A_VERDICT, NDVMFW_ACCEPT);
-	ep = mnl_attr_nest_start(nlh, NDVMFW_RULE_A_SRC);
-	mnl_attr_put_u32(nlh, NDVMFW_ADDR_A_SET, 0xffffffff);
-	mnl_attr_nest_end(nlh, ep);
-	mnl_attr_nest_end(nlh, r);
+	put_rule_src_set(nlh, 0xffffffff);
 }
 
 static void c_cve_1015_set_id(struct nlmsghdr *nlh)
@@ -261,6 +268,17 @@ static void c_anon_unused(struct nlmsghdr *nlh)
 
 	put_load_head(nlh);
 	put_set(nlh, 0, a, sizeof(a), 8);
+}
+
+/* an anonymous set in two places: only named sets are shared */
+static void c_anon_shared(struct nlmsghdr *nlh)
+{
+	static const u8 a[4] = { 10, 0, 0, 0 };
+
+	put_load_head(nlh);
+	put_set(nlh, 0, a, sizeof(a), 8);
+	put_rule_src_set(nlh, 0);
+	put_rule_src_set(nlh, 0);
 }
 
 static void put_ports(struct nlmsghdr *nlh, int n, bool proto)
@@ -402,6 +420,25 @@ static void c_bind_no_set(struct nlmsghdr *nlh)
 	put_ifrule(nlh, NDVMFW_IFRULE_BIND, "vif1.0", false, 6, false);
 }
 
+/* one address more than a bind may name: NDVMFW_MAX_BIND_ADDRS + 1 */
+static void c_bind_too_many(struct nlmsghdr *nlh)
+{
+	struct nlattr *s, *e;
+	u8 a[4] = { 10, 0, 0, 0 };
+	int i;
+
+	put_ifrule(nlh, NDVMFW_IFRULE_BIND, "vif1.0", false, 6, true);
+	s = mnl_attr_nest_start(nlh, NDVMFW_A_SET);
+	mnl_attr_put_u32(nlh, NDVMFW_SET_A_ID, 0);
+	for (i = 0; i <= NDVMFW_MAX_BIND_ADDRS; i++) {
+		a[3] = i + 1;
+		e = mnl_attr_nest_start(nlh, NDVMFW_SET_A_ELEM);
+		mnl_attr_put(nlh, NDVMFW_ELEM_A_ADDR, sizeof(a), a);
+		mnl_attr_nest_end(nlh, e);
+	}
+	mnl_attr_nest_end(nlh, s);
+}
+
 static void c_antispoof_mac(struct nlmsghdr *nlh)
 {
 	put_ifrule(nlh, NDVMFW_IFRULE_ANTISPOOF, "vif", true, 6, false);
@@ -453,6 +490,7 @@ static const struct {
 	{ "set-id-twice", NDVMFW_CMD_LOAD, c_set_id_twice, EINVAL, false },
 	{ "set-missing", NDVMFW_CMD_LOAD, c_set_missing, EINVAL, false },
 	{ "anon-set-unused", NDVMFW_CMD_LOAD, c_anon_unused, EINVAL, false },
+	{ "anon-set-shared", NDVMFW_CMD_LOAD, c_anon_shared, EINVAL, false },
 	{ "too-many-ports", NDVMFW_CMD_LOAD, c_too_many_ports, E2BIG, false },
 	{ "ports-without-proto", NDVMFW_CMD_LOAD, c_ports_no_proto, EINVAL, false },
 	{ "too-many-rules", NDVMFW_CMD_LOAD, c_too_many_rules, E2BIG, false },
@@ -473,6 +511,8 @@ static const struct {
 	{ "bind-prefix", NDVMFW_CMD_LOAD, c_bind_prefix, EINVAL, false },
 	{ "bind-mac-length", NDVMFW_CMD_LOAD, c_bind_mac_len, ERANGE, false },
 	{ "bind-without-set", NDVMFW_CMD_LOAD, c_bind_no_set, EINVAL, false },
+	{ "bind-too-many-addrs", NDVMFW_CMD_LOAD, c_bind_too_many, E2BIG,
+	  false },
 	{ "antispoof-with-mac", NDVMFW_CMD_LOAD, c_antispoof_mac, EINVAL, false },
 	{ "hotplug-no-bridge", NDVMFW_CMD_LOAD, c_hotplug_no_bridge, EINVAL,
 	  false },

@@ -107,6 +107,8 @@ static u32 rand_set(struct gen *g, int fam)
 		int v6 = fam == NFPROTO_IPV6 || (!fam && pick(2));
 
 		rand_addr(&rs->elems[rs->nelems++], v6);
+		/* as ndvmfw_ruleset_check() would: ndvmfw_rule_families() */
+		s->fam |= v6 ? NDVMFW_FAM_IP6 : NDVMFW_FAM_IP;
 	}
 	return rs->nsets++;
 }
@@ -351,6 +353,7 @@ static u32 acl_set(struct gen *g)
 		e->addr[i] = a >> (24 - 8 * i);
 	rs->sets[rs->nsets].first = rs->nelems++;
 	rs->sets[rs->nsets].count = 1;
+	rs->sets[rs->nsets].fam = NDVMFW_FAM_IP;
 	return rs->nsets++;
 }
 

@@ -675,7 +675,7 @@ static void test_big(void)
 	char *buf;
 	size_t pos, cap = 100 << 20;
 	double t;
-	u32 i;
+	u32 i, n;
 	int ret;
 
 	buf = malloc(cap);
@@ -745,6 +745,23 @@ static void test_big(void)
 	ret = fw_parse_buf("t", buf, pos, &r, err, sizeof(err));
 	fw_ok(ret == -1 && !strcmp(err, "t:1:1: too many port ranges"),
 	      "too many port ranges: %s", err);
+
+	/* a bind names at most NDVMFW_MAX_BIND_ADDRS addresses */
+	for (n = NDVMFW_MAX_BIND_ADDRS; n <= NDVMFW_MAX_BIND_ADDRS + 1; n++) {
+		pos = sprintf(buf, "policy drop\nbind vif1.0 mac 00:16:3e:00:00:05 ip {");
+		for (i = 0; i < n; i++)
+			pos += sprintf(buf + pos, " 10.0.0.%u,", i + 1);
+		pos += sprintf(buf + pos, " }\n");
+		ret = fw_parse_buf("t", buf, pos, &r, err, sizeof(err));
+		if (n == NDVMFW_MAX_BIND_ADDRS)
+			fw_ok(!ret, "a bind of %u addresses: %s", n, ret ? err : "ok");
+		else
+			fw_ok(ret == -1 &&
+			      !strcmp(err, "t:2:1: bind names more than 64 addresses"),
+			      "a bind of %u addresses: %s", n, ret ? err : "ok");
+		if (!ret)
+			fw_rules_free(&r);
+	}
 
 	memset(buf, 'x', 10 << 20);
 	t = fw_now();
