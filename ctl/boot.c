@@ -11,7 +11,7 @@
  *     then /dev/xvda), squashfs, iso9660 or ext4, waiting up to
  *     ndvm.wait=SECONDS (default 10) for it to appear;
  *  4. parse ndvm.rules and ndvm.net (optional) from it, in full, before
- *     changing anything;
+ *     changing anything (they, and ndvm.digest, must be regular files);
  *  5. check the rule set's digest against ndvmfw.digest= on the command
  *     line and/or the file ndvm.digest on the medium (at least one must be
  *     there; every one given must match);
@@ -24,9 +24,12 @@
  * Any failure prints "ndvm: FAILED: reason" and goes to sleep too, with
  * nothing opened up: ndvmfw drops everything until a rule set is loaded,
  * and the interfaces stay down unless the network section was applied
- * after the seal.
+ * after the seal. A failure in the network section, after the seal, says
+ * "rules sealed": they are in force, the section stopped there.
  *
- * Not PID 1 (a test), it does the same but returns instead of sleeping.
+ * PID 1 boots whatever its arguments (the kernel passes it the command
+ * line words it does not know). Not PID 1 (a test), it does the same but
+ * returns instead of sleeping.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -61,6 +64,7 @@ struct fw_boot {
 	int wait;		/* ndvm.wait=, seconds */
 	u8 digest[NDVMFW_DIGEST_LEN];
 	u32 nrules;
+	bool sealed;		/* the rules are in force from then on */
 	struct fw_rules rules;
 	struct fw_net net;
 };
@@ -319,11 +323,38 @@ static int fw_boot_digest(struct fw_boot *b)
 	return 0;
 }
 
+/*
+ * What the medium holds must be regular files (or absent): a FIFO would
+ * block PID 1 in open(), a symbolic link could lead anywhere, /dev
+ * included, and both before the digest is checked.
+ */
+static int fw_boot_regular(void)
+{
+	static const char *const files[] = {
+		FW_BOOT_RULES, FW_BOOT_NET, FW_BOOT_DIGEST
+	};
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		if (lstat(files[i], &st)) {
+			if (errno == ENOENT)
+				continue;
+			return fw_fail("%s: %s", files[i], strerror(errno));
+		}
+		if (!S_ISREG(st.st_mode))
+			return fw_fail("%s: not a regular file", files[i]);
+	}
+	return 0;
+}
+
 static int fw_boot_read(struct fw_boot *b)
 {
 	char err[1024];
 	int ret;
 
+	if (fw_boot_regular())
+		return 1;
 	if (fw_parse_file(FW_BOOT_RULES, &b->rules, err, sizeof(err)))
 		return fw_fail("%s", err);
 	b->nrules = b->rules.rs.nrules;
@@ -398,9 +429,10 @@ static int fw_boot_run(struct fw_boot *b)
 	if (fw_boot_read(b) || fw_boot_digest(b))
 		return 1;
 	umount(FW_BOOT_MNT);
-	if (fw_boot_seal(b) || fw_net_apply(&b->net, b->wait))
+	if (fw_boot_seal(b))
 		return 1;
-	return 0;
+	b->sealed = true;
+	return fw_net_apply(&b->net, b->wait) ? 1 : 0;
 }
 
 /* After sealing, a debug image may run one program (ndvm.debug=PATH). */
@@ -427,7 +459,10 @@ int fw_cmd_boot(int argc, char *argv[])
 	err = fw_write_file("/proc/sys/kernel/modules_disabled", "1\n");
 	if (!ret && err)
 		ret = fw_fail("kernel.modules_disabled: %s", strerror(-err));
-	if (ret) {
+	if (ret && b.sealed) {
+		fw_boot_say("FAILED: %s; rules sealed, network section stopped there",
+			    fw_error());
+	} else if (ret) {
 		fw_boot_say("FAILED: %s; staying fail-closed", fw_error());
 	} else {
 		for (i = 0; i < NDVMFW_DIGEST_LEN; i++)

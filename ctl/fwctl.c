@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 #include "fwctl.h"
 
 static const struct {
@@ -101,8 +102,13 @@ int main(int argc, char *argv[])
 	const char *self = strrchr(argv[0], '/');
 	size_t i;
 
-	/* the NDVM image runs fwctl as /init */
-	if (!strcmp(self ? self + 1 : argv[0], "init") && argc == 1) {
+	/*
+	 * The NDVM image runs fwctl as /init. PID 1 boots whatever its
+	 * arguments: the kernel passes it every command line word it does
+	 * not know, and PID 1 must not exit.
+	 */
+	if (getpid() == 1 ||
+	    (!strcmp(self ? self + 1 : argv[0], "init") && argc == 1)) {
 		if (fw_cmd_boot(1, argv))
 			fprintf(stderr, "fwctl boot: %s\n", fw_error());
 		return 1;

@@ -7,11 +7,15 @@
 # Usage: selftests/ndvm/boot.sh --kver VER [--ko FILE]
 #
 #   good medium     sealed with the medium's digest; flows follow
-#                   rules/demo.rules (pass, drop, reject, unsolicited)
+#                   rules/demo.rules (pass, drop, reject, unsolicited);
+#                   a command line word for init ("single") is ignored
 #   bad digest      ndvm.digest on the medium does not match: fail-closed
 #   cmdline digest  ndvmfw.digest= does not match: fail-closed
 #   no medium       no disk at all: fail-closed
 #   syntax error    the error on the console, fail-closed
+#   FIFO            ndvm.rules a FIFO: refused, not waited on; fail-closed
+#   network failure a bad sysctl at the end of ndvm.net: the console says
+#                   the sealed rules are in force, and they are
 #   debug image     after the seal a second fwctl cannot load, insmod
 #                   fails (modules_disabled), and /proc shows PID 1 asleep
 #                   and no userspace process but the debug script
@@ -65,11 +69,16 @@ ok $? "build the NDVM image and its debug twin ($(grep -h 'initrd' "$W/mkndvm.lo
 DIGEST=$(ndvm_digest rules/demo.rules)
 ZERO=$(printf '0%.0s' $(seq 64))
 
-# medium NAME RULES DIGEST: a squashfs with the demo's network section
+# medium NAME RULES DIGEST [NET]: a squashfs with the demo's network
+# section or NET; RULES "fifo" puts a FIFO there
 medium() {
 	mkdir -p "$W/$1"
-	cp "$2" "$W/$1/ndvm.rules"
-	cp rules/demo.net "$W/$1/ndvm.net"
+	if [ "$2" = fifo ]; then
+		mkfifo "$W/$1/ndvm.rules"
+	else
+		cp "$2" "$W/$1/ndvm.rules"
+	fi
+	cp "${4:-rules/demo.net}" "$W/$1/ndvm.net"
 	echo "$3" >"$W/$1/ndvm.digest"
 	ndvm_medium "$W/$1" "$W/$1.sqfs"
 }
@@ -102,7 +111,7 @@ failed_closed() {
 }
 
 medium good rules/demo.rules "$DIGEST"
-boot good "$IMG" "$W/good.sqfs" "ndvmfw.digest=$DIGEST"
+boot good "$IMG" "$W/good.sqfs" "ndvmfw.digest=$DIGEST single"
 case $LINE in "sealed digest=$DIGEST rules=8 "*) r=0 ;; *) r=1 ;; esac
 ok $r "good medium: sealed with the rules' digest"
 ndvm_servers
@@ -127,6 +136,19 @@ printf 'policy drop\naccept in eth0 proto tcp to any port 80\naccept bogus\n' >"
 medium syntax "$W/syntax.rules" "$DIGEST"
 boot syntax "$IMG" "$W/syntax.sqfs" ""
 failed_closed "syntax error" "ndvm.rules:3:"
+
+medium fifo fifo "$DIGEST"
+boot fifo "$IMG" "$W/fifo.sqfs" ""
+failed_closed "a FIFO as ndvm.rules" "ndvm.rules: not a regular file"
+
+{ cat rules/demo.net; echo "sysctl net.ipv4.no_such_key 1"; } >"$W/badnet.net"
+medium badnet rules/demo.rules "$DIGEST" "$W/badnet.net"
+boot badnet "$IMG" "$W/badnet.sqfs" ""
+echo "$LINE" | grep -q -E "^ndvm: FAILED: ndvm.net:11: sysctl: .*; rules sealed, network section stopped there"
+ok $? "network section failing after the seal: FAILED, and the rules sealed"
+ndvm_servers
+probe g tcp 192.0.2.99 80 pass && probe g tcp 192.0.2.99 22 drop
+ok $? "network section failing after the seal: the sealed rules filter"
 
 boot debug "$DBG" "$W/good.sqfs" "ndvm.debug=/debug/debug.sh"
 ndvm_wait "$LOG" "^ndvm-debug: done" 120 >/dev/null
