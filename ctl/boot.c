@@ -110,6 +110,30 @@ static const char *fw_boot_arg(const struct fw_boot *b, const char *key)
 	return NULL;
 }
 
+/*
+ * The keys read here, each at most once: fwctl takes the first, the
+ * kernel's parameter parser the last (ndvmfw.digest= is both).
+ */
+static int fw_boot_once(const struct fw_boot *b)
+{
+	static const char *const keys[] = {
+		"ndvm.medium", "ndvm.debug", "ndvm.wait", "ndvmfw.digest"
+	};
+	size_t k, len;
+	int i, n;
+
+	for (k = 0; k < ARRAY_SIZE(keys); k++) {
+		len = strlen(keys[k]);
+		for (i = 0, n = 0; i < b->narg; i++)
+			n += !strncmp(b->arg[i], keys[k], len) &&
+			     b->arg[i][len] == '=';
+		if (n > 1)
+			return fw_fail("%s= more than once on the kernel command line",
+				       keys[k]);
+	}
+	return 0;
+}
+
 static int fw_boot_cmdline(struct fw_boot *b)
 {
 	const char *s;
@@ -132,6 +156,8 @@ static int fw_boot_cmdline(struct fw_boot *b)
 				       ARRAY_SIZE(b->arg));
 		b->arg[b->narg++] = p;
 	}
+	if (fw_boot_once(b))
+		return 1;
 	b->medium = fw_boot_arg(b, "ndvm.medium");
 	b->debug = fw_boot_arg(b, "ndvm.debug");
 	b->wait = 10;
@@ -146,9 +172,12 @@ static int fw_boot_cmdline(struct fw_boot *b)
 
 /* ---- modules ---- */
 
-/* "param=value ..." for module @name from "name.param=value" words. */
-static void fw_boot_params(const struct fw_boot *b, const char *name,
-			   char *buf, size_t len)
+/*
+ * "param=value ..." for module @name from "name.param=value" words; fails
+ * rather than leave out one that does not fit.
+ */
+static int fw_boot_params(const struct fw_boot *b, const char *name,
+			  char *buf, size_t len)
 {
 	size_t n = strlen(name), used = 0;
 	int i, w;
@@ -159,12 +188,12 @@ static void fw_boot_params(const struct fw_boot *b, const char *name,
 			continue;
 		w = snprintf(buf + used, len - used, "%s%s", used ? " " : "",
 			     b->arg[i] + n + 1);
-		if (w < 0 || (size_t)w >= len - used) {
-			buf[used] = '\0';	/* too long: what fits */
-			return;
-		}
+		if (w < 0 || (size_t)w >= len - used)
+			return fw_fail("module %s: parameters beyond %zu bytes",
+				       name, len - 1);
 		used += w;
 	}
+	return 0;
 }
 
 static int fw_boot_insmod(const struct fw_boot *b, const char *path)
@@ -184,7 +213,8 @@ static int fw_boot_insmod(const struct fw_boot *b, const char *path)
 	for (i = 0; name[i]; i++)
 		if (name[i] == '-')
 			name[i] = '_';
-	fw_boot_params(b, name, params, sizeof(params));
+	if (fw_boot_params(b, name, params, sizeof(params)))
+		return 1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fw_fail("module %s: %s", path, strerror(errno));

@@ -10,7 +10,9 @@
 #                   rules/demo.rules (pass, drop, reject, unsolicited);
 #                   a command line word for init ("single") is ignored
 #   bad digest      ndvm.digest on the medium does not match: fail-closed
-#   cmdline digest  ndvmfw.digest= does not match: fail-closed
+#   cmdline digest  ndvmfw.digest= does not match: fail-closed; given
+#                   twice (fwctl would check the first, the module pin
+#                   the last): fail-closed
 #   no medium       no disk at all: fail-closed
 #   syntax error    the error on the console, fail-closed
 #   FIFO            ndvm.rules a FIFO: refused, not waited on; fail-closed
@@ -128,6 +130,9 @@ failed_closed "bad digest on the medium" "digest mismatch"
 
 boot cmdline-digest "$IMG" "$W/good.sqfs" "ndvmfw.digest=$ZERO"
 failed_closed "ndvmfw.digest= mismatch" "digest mismatch"
+
+boot digest-twice "$IMG" "$W/good.sqfs" "ndvmfw.digest=$DIGEST ndvmfw.digest="
+failed_closed "ndvmfw.digest= twice" "ndvmfw.digest= more than once"
 
 boot no-medium "$IMG" "" "ndvm.wait=2"
 failed_closed "no medium" "no rules medium"
