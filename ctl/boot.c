@@ -443,6 +443,22 @@ static int fw_write_file(const char *path, const char *s)
 	return close(fd) ? -errno : 0;
 }
 
+/* ndvmfw loaded with fail_open=1 accepts everything until a load */
+static bool fw_boot_fail_open(void)
+{
+	char c = 'N';
+	int fd;
+
+	fd = open("/sys/module/ndvmfw/parameters/fail_open",
+		  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = 'N';
+	close(fd);
+	return c == 'Y';
+}
+
 static void fw_boot_mounts(void)
 {
 	/* already there (not PID 1) is fine */
@@ -491,6 +507,9 @@ int fw_cmd_boot(int argc, char *argv[])
 		ret = fw_fail("kernel.modules_disabled: %s", strerror(-err));
 	if (ret && b.sealed) {
 		fw_boot_say("FAILED: %s; rules sealed, network section stopped there",
+			    fw_error());
+	} else if (ret && fw_boot_fail_open()) {
+		fw_boot_say("FAILED: %s; ndvmfw.fail_open=1: accepting everything",
 			    fw_error());
 	} else if (ret) {
 		fw_boot_say("FAILED: %s; staying fail-closed", fw_error());

@@ -9,7 +9,8 @@
 #   good medium     sealed with the medium's digest; flows follow
 #                   rules/demo.rules (pass, drop, reject, unsolicited);
 #                   a command line word for init ("single") is ignored
-#   bad digest      ndvm.digest on the medium does not match: fail-closed
+#   bad digest      ndvm.digest on the medium does not match: fail-closed;
+#                   with ndvmfw.fail_open=1 the console says it is open
 #   cmdline digest  ndvmfw.digest= does not match: fail-closed; given
 #                   twice (fwctl would check the first, the module pin
 #                   the last): fail-closed
@@ -127,6 +128,10 @@ ok $? "good medium: denied flow dropped, smtp rejected, unsolicited dropped"
 medium bad rules/demo.rules "$ZERO"
 boot bad-digest "$IMG" "$W/bad.sqfs" ""
 failed_closed "bad digest on the medium" "digest mismatch"
+
+boot fail-open "$IMG" "$W/bad.sqfs" "ndvmfw.fail_open=1"
+echo "$LINE" | grep -q -E "^ndvm: FAILED: digest mismatch.*; ndvmfw.fail_open=1: accepting everything"
+ok $? "bad digest, ndvmfw.fail_open=1: the console says the module accepts everything"
 
 boot cmdline-digest "$IMG" "$W/good.sqfs" "ndvmfw.digest=$ZERO"
 failed_closed "ndvmfw.digest= mismatch" "digest mismatch"
