@@ -326,10 +326,14 @@ int fw_nl_talk(struct fw_nl *n, struct nlmsghdr *nlh, mnl_cb_t cb,
 		len = mnl_socket_recvfrom(n->sock, buf, sizeof(buf));
 		if (len < 0)
 			return -errno;
+		/* a callback that refuses a reply may leave errno alone */
+		errno = 0;
 		ret = mnl_cb_run2(buf, len, n->seq, n->portid, fw_nl_data_cb,
 				  &ctx, ctl, ARRAY_SIZE(ctl));
 	} while (ret == MNL_CB_OK);
-	return ret < 0 ? -errno : 0;
+	if (ret < 0)
+		return errno ? -errno : -EBADMSG;
+	return 0;
 }
 
 struct nlmsghdr *fw_nl_put(struct fw_nl *n, void *buf, u8 cmd, u16 flags)
