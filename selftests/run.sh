@@ -24,7 +24,7 @@
 # NLFUZZ=MESSAGES, PKTFUZZ=FRAMES, SOAK=LOADSxCYCLES (sizes of fuzz.sh,
 # pktfuzz.sh and soak.sh; defaults 10000, 100000, 500x50), PARALLEL=0
 # (the kernels one after the other, not side by side), VM_TIMEOUT (seconds
-# a VM may run, default 1500; each test gets it too), VM_MEM (MB per VM,
+# a VM may run, default 2400; each test gets it too), VM_MEM (MB per VM,
 # default 768), NDVMFW_CACHE (downloads).
 set -u
 
@@ -127,9 +127,9 @@ vm_tests() {
 	[ -n "${NLFUZZ:-}" ] && append="$append ndvmfw.fuzz=$NLFUZZ"
 	[ -n "${PKTFUZZ:-}" ] && append="$append ndvmfw.pktfuzz=$PKTFUZZ"
 	[ -n "${SOAK:-}" ] && append="$append ndvmfw.soak=$SOAK"
-	append="$append ndvmfw.timeout=${VM_TIMEOUT:-1500}"
+	append="$append ndvmfw.timeout=${VM_TIMEOUT:-2400}"
 	selftests/vm/run-vm.sh --kernel "$vmlinuz" --initrd "$initrd" \
-		--mem "${VM_MEM:-768}" --timeout "${VM_TIMEOUT:-1500}" --append "$append" \
+		--mem "${VM_MEM:-768}" --timeout "${VM_TIMEOUT:-2400}" --append "$append" \
 		--log "$dir/vm.log" --quiet
 }
 
