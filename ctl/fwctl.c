@@ -103,12 +103,12 @@ int main(int argc, char *argv[])
 	size_t i;
 
 	/*
-	 * The NDVM image runs fwctl as /init. PID 1 boots whatever its
-	 * arguments: the kernel passes it every command line word it does
-	 * not know, and PID 1 must not exit.
+	 * The NDVM image runs fwctl as /init. As PID 1 it boots whatever
+	 * its arguments: the kernel passes it every command line word it
+	 * does not know, and PID 1 must not exit.
 	 */
-	if (getpid() == 1 ||
-	    (!strcmp(self ? self + 1 : argv[0], "init") && argc == 1)) {
+	if (!strcmp(self ? self + 1 : argv[0], "init") &&
+	    (argc == 1 || getpid() == 1)) {
 		if (fw_cmd_boot(1, argv))
 			fprintf(stderr, "fwctl boot: %s\n", fw_error());
 		return 1;
