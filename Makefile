@@ -4,9 +4,11 @@
 #   make deps       install every Debian package the build, tests and demo need
 #   make check      the test suite (unit tests, both kernels in QEMU, the
 #                   NDVM image's boot tests, the real-Xen test)
-#   make check-long the long runs (hours): the differential test against
-#                   nftables (1,000 rule sets x 1,000 packets per kernel),
-#                   the fuzzers and the soak at full size, libFuzzer
+#   make check-long the long runs (about 4.5 hours): the differential test
+#                   against nftables (1,000 rule sets x 1,000 packets per
+#                   kernel), the fuzzers and the soak at full size,
+#                   libFuzzer; in stages, and run again it goes on after
+#                   the last stage that passed (scripts/check-long.sh)
 #   make check-debug the VM tests, both fuzzers and fault injection on every
 #                   allocation of the load path, on a debug kernel (KASAN,
 #                   kmemleak, lockdep, failslab) built once from
@@ -67,15 +69,7 @@ check:
 # (bridged, 200 x 1,000), the netlink and packet fuzzers and the soak at
 # full size (10^6 messages, 10^7 frames, 10^4 loads and 10^3 insmods).
 check-long:
-	scripts/deps.sh --if-missing
-	$(MAKE) -C selftests/unit long
-	$(MAKE) -C selftests/fuzz long
-	TESTS="diff diffbr fuzz pktfuzz soak" DIFF=$${DIFF:-1000x1000} \
-		DIFF_BULK=$${DIFF_BULK:-100000} DIFF_BR=$${DIFF_BR:-200x1000} \
-		NLFUZZ=$${NLFUZZ:-1000000} PKTFUZZ=$${PKTFUZZ:-10000000} \
-		SOAK=$${SOAK:-10000x1000} VM_TIMEOUT=$${VM_TIMEOUT:-43200} \
-		VM_MEM=$${VM_MEM:-3072} \
-		selftests/run.sh
+	scripts/check-long.sh
 
 # Not part of "make check": slow; results in docs/RELIABILITY.md.
 check-debug:
