@@ -416,7 +416,9 @@ int ndvmfw_ruleset_check(struct ndvmfw_ruleset *rs,
 
 		if (f->kind == NDVMFW_IFRULE_BIND && f->set < rs->nsets &&
 		    rs->sets[f->set].count > NDVMFW_MAX_BIND_ADDRS) {
-			err->msg = "bind names more than 64 addresses";
+			err->msg = "bind names more than "
+				   __stringify(NDVMFW_MAX_BIND_ADDRS)
+				   " addresses";
 			err->where = NDVMFW_AT_IFRULE;
 			err->index = i;
 			return -E2BIG;
