@@ -330,36 +330,80 @@ static struct ndvmfw_ident *ndvmfw_link_ident(const struct ndvmfw_link *l,
 }
 
 /*
- * Apply rule set @t (NULL: none committed) to one interface: identity @id
- * (owned from here on; NULL: none), whether antispoof applies, whether it
- * is to be hotplugged. Under RTNL.
+ * What rule set @t (NULL: none committed) asks of interface @l: whether
+ * antispoof applies (*@antispoof) and its hotplug statement, if any.
  */
-static void ndvmfw_link_set(struct ndvmfw_link *l, const struct ndvmfw_table *t,
-			    struct ndvmfw_ident *id)
+static const struct ndvmfw_ifrule *
+ndvmfw_link_rules(const struct ndvmfw_link *l, const struct ndvmfw_table *t,
+		  bool *antispoof)
 {
-	const char *name = l->ops.dev->name;
 	const struct ndvmfw_ifrule *hotplug = NULL;
-	struct ndvmfw_ident *old;
-	bool antispoof = false;
 	u32 i;
 
-	ASSERT_RTNL();
+	*antispoof = false;
 	for (i = 0; t && i < t->rs.nifrules; i++) {
 		const struct ndvmfw_ifrule *f = &t->rs.ifrules[i];
 
-		if (!ndvmfw_iface_match(&f->iface, name))
+		if (!ndvmfw_iface_match(&f->iface, l->ops.dev->name))
 			continue;
 		if (f->kind == NDVMFW_IFRULE_ANTISPOOF)
-			antispoof = true;
+			*antispoof = true;
 		else if (f->kind == NDVMFW_IFRULE_HOTPLUG && !hotplug)
 			hotplug = f;
 	}
-	old = rcu_replace_pointer(l->ident, id, lockdep_rtnl_is_held());
+	return hotplug;
+}
+
+/* The identity prepared in l->next_ident (NULL: none) takes over. */
+static void ndvmfw_link_ident_swap(struct ndvmfw_link *l)
+{
+	struct ndvmfw_ident *old;
+
+	old = rcu_replace_pointer(l->ident, l->next_ident,
+				  lockdep_rtnl_is_held());
+	l->next_ident = NULL;
 	if (old)
 		kfree_rcu(old, rcu);
-	if (antispoof && l->stats == &ndvmfw_stats_overflow)
-		WRITE_ONCE(l->stats, ndvmfw_stats_get(name));
-	WRITE_ONCE(l->antispoof, antispoof);
+}
+
+/*
+ * Rule set @t is applied to an interface in two steps, under RTNL, that
+ * tighten first: ndvmfw_link_arm() before @t is published, where @t asks
+ * for antispoof, installs @t's identity (l->next_ident) and then turns
+ * antispoof on; ndvmfw_link_settle() afterwards turns it off where @t does
+ * not ask for it, then installs the identity there, and sets up hotplug.
+ * So antispoof never lapses where either rule set has it: not on the
+ * first commit, when packets meet @t's rules at once, and not when one rule
+ * set replaces another. Both steps see the same @t. ndvmfw_links_arm()
+ * says when the commit must wait for frames in flight.
+ */
+static bool ndvmfw_link_arm(struct ndvmfw_link *l, const struct ndvmfw_table *t)
+{
+	bool antispoof;
+
+	ASSERT_RTNL();
+	ndvmfw_link_rules(l, t, &antispoof);
+	if (!antispoof)
+		return false;
+	ndvmfw_link_ident_swap(l);
+	if (l->stats == &ndvmfw_stats_overflow)
+		WRITE_ONCE(l->stats, ndvmfw_stats_get(l->ops.dev->name));
+	WRITE_ONCE(l->antispoof, true);
+	return true;
+}
+
+static void ndvmfw_link_settle(struct ndvmfw_link *l,
+			       const struct ndvmfw_table *t)
+{
+	const struct ndvmfw_ifrule *hotplug;
+	bool antispoof;
+
+	ASSERT_RTNL();
+	hotplug = ndvmfw_link_rules(l, t, &antispoof);
+	if (!antispoof) {
+		WRITE_ONCE(l->antispoof, false);
+		ndvmfw_link_ident_swap(l);
+	}
 
 	if (!hotplug) {
 		l->hotplug = NDVMFW_HOTPLUG_NONE;
@@ -373,8 +417,8 @@ static void ndvmfw_link_set(struct ndvmfw_link *l, const struct ndvmfw_table *t,
 }
 
 /*
- * Apply rule set @t to an interface that appeared, was renamed or read
- * xenstore. Under RTNL.
+ * Apply the active rule set @t to an interface that appeared, was renamed
+ * or read xenstore. Under RTNL.
  */
 static void ndvmfw_link_apply(struct ndvmfw_link *l,
 			      const struct ndvmfw_table *t)
@@ -382,7 +426,9 @@ static void ndvmfw_link_apply(struct ndvmfw_link *l,
 	struct ndvmfw_ident *id = ndvmfw_link_ident(l, t);
 
 	/* without memory for it, antispoof drops everything: fail closed */
-	ndvmfw_link_set(l, t, IS_ERR(id) ? NULL : id);
+	l->next_ident = IS_ERR(id) ? NULL : id;
+	ndvmfw_link_arm(l, t);
+	ndvmfw_link_settle(l, t);
 }
 
 /**
@@ -431,20 +477,41 @@ int ndvmfw_links_prepare(const struct ndvmfw_table *t)
 }
 
 /**
- * ndvmfw_links_commit - apply committed rule set @t to every interface
- * @t: the table ndvmfw_links_prepare() prepared, now the active one
+ * ndvmfw_links_arm - tighten every interface for rule set @t
+ * @t: the table ndvmfw_links_prepare() prepared, about to be published
  *
- * With the prepared identities; releases RTNL.
+ * Where @t asks for antispoof: its identity, and antispoof on (see
+ * ndvmfw_link_arm()). Cannot fail; RTNL stays held.
+ *
+ * Return: whether any interface has antispoof under @t. Then the caller
+ * must wait for an RCU grace period before it publishes @t: a frame that
+ * passed the ingress hook before, without @t's antispoof, may not yet
+ * have reached the IP or bridge hook, where @t's rules would judge it.
+ */
+bool ndvmfw_links_arm(const struct ndvmfw_table *t)
+{
+	struct ndvmfw_link *l;
+	bool armed = false;
+
+	list_for_each_entry(l, &ndvmfw_links, list)
+		armed |= ndvmfw_link_arm(l, t);
+	return armed;
+}
+
+/**
+ * ndvmfw_links_commit - apply committed rule set @t to every interface
+ * @t: the table ndvmfw_links_arm() armed them for, now the active one
+ *
+ * The rest of the prepared identities, antispoof off where @t does not ask
+ * for it, hotplug; releases RTNL.
  */
 void ndvmfw_links_commit(const struct ndvmfw_table *t)
 {
 	struct ndvmfw_link *l;
 
 	ASSERT_RTNL();
-	list_for_each_entry(l, &ndvmfw_links, list) {
-		ndvmfw_link_set(l, t, l->next_ident);
-		l->next_ident = NULL;
-	}
+	list_for_each_entry(l, &ndvmfw_links, list)
+		ndvmfw_link_settle(l, t);
 	rtnl_unlock();
 }
 

@@ -134,6 +134,7 @@ void ndvmfw_hooks_exit(void);
 struct netlink_callback;
 struct ndvmfw_table;
 int ndvmfw_links_prepare(const struct ndvmfw_table *t);
+bool ndvmfw_links_arm(const struct ndvmfw_table *t);
 void ndvmfw_links_commit(const struct ndvmfw_table *t);
 void ndvmfw_links_abort(void);
 u64 ndvmfw_links_dropped(void);

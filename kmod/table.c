@@ -276,7 +276,10 @@ bool ndvmfw_sealed(void)
  * @seal: seal in the same step
  *
  * The interfaces' identities under @t are allocated first: a commit
- * either stands with all of them or does not happen.
+ * either stands with all of them or does not happen. Antispoof is turned
+ * on where @t asks for it before @t is published, and off where it does
+ * not only after (ndvmfw_links_arm(), ndvmfw_links_commit()), so no frame
+ * meets @t's rules without having met @t's antispoof.
  *
  * Return: 0, -EPERM once sealed, -ENODEV if @seal and the module is
  * being removed, or -ENOMEM; on error nothing changed and the caller keeps
@@ -301,6 +304,12 @@ int ndvmfw_table_commit(struct ndvmfw_table *t, bool seal)
 		ndvmfw_links_abort();
 		return ret;
 	}
+	/*
+	 * Nothing fails from here on. Where @t has antispoof, it is on now;
+	 * the frames that passed ingress before are judged by the old rules.
+	 */
+	if (ndvmfw_links_arm(t))
+		synchronize_net();
 	gen = ++ndvmfw_gen;
 	t->generation = gen;
 	old = rcu_replace_pointer(ndvmfw_active, t,

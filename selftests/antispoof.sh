@@ -143,6 +143,43 @@ check_not "nft: another source MAC: dropped" got 5
 check_not "nft: a VLAN-tagged frame: dropped" got 6
 nft_clean
 
+# A commit turns antispoof on before its rules take effect, and off only
+# after them. A rule set that accepts everything, with antispoof,
+# replaces one that drops everything, 100 times, while guest 1 floods
+# spoofed frames: none may reach the uplink. (Until 2026-12-07 a commit
+# published the rules first and turned antispoof on after them, and did
+# not wait for the frames that had passed ingress without it.)
+DROPALL=$(printf 'policy drop\n' | rules dropall)
+OPEN=$(printf 'policy accept\nbind vif1.0 mac %s ip 10.137.0.5\nantispoof vif1.0\n' \
+	"$G1MAC" | rules open)
+check "load a rule set that accepts everything, with antispoof" \
+	$FWCTL load "$OPEN"
+ip0=$(link_drop vif1.0 ip)
+check "load one that drops everything" $FWCTL load "$DROPALL"
+recv_begin up 600000 99
+guest g1 fwpkt send eth0 "$(cat /sys/class/net/vif1.0/address)" \
+	-s 10.137.0.66 -d 192.0.2.2 -i 50 -n 1000000000 &
+flood=$!
+loads=0 i=0
+while [ $i -lt 100 ]; do
+	$FWCTL load "$OPEN" && loads=$((loads + 1))
+	$FWCTL load "$DROPALL" && loads=$((loads + 1))
+	i=$((i + 1))
+done
+kill $flood
+wait $flood
+# what the flood queued drains before the last frame
+sleep 1
+$FWCTL load "$OPEN"
+pkt g1 vif1.0 -s 10.137.0.5 -d 192.0.2.2 -i 60
+pkt g1 vif1.0 -s 10.137.0.5 -d 192.0.2.2 -i 99
+recv_end
+check "200 loads under a flood of spoofed frames ($loads)" [ $loads = 200 ]
+check "the flood met antispoof ($ip0 -> $(link_drop vif1.0 ip) dropped-ip)" \
+	[ "$(link_drop vif1.0 ip)" -gt $((ip0 + 100)) ]
+check_not "no spoofed frame reached the uplink" got 50
+check "a genuine frame after them did" got 60
+
 # hotplug: an interface that appears joins its bridge and comes up
 H=$(printf 'policy accept\nhotplug hp* bridge br9\n' | rules hotplug)
 check "load hotplug" $FWCTL load "$H"
