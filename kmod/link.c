@@ -37,6 +37,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/workqueue.h>
 #include <net/addrconf.h>
+#include <net/ndisc.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include "compat.h"
@@ -116,22 +117,97 @@ static bool ndvmfw_ident_has(const struct ndvmfw_ident *id, u8 family,
 	return false;
 }
 
+/*
+ * Neighbour Discovery binds an IPv6 address to a MAC address, as ARP does
+ * for IPv4: the link-layer address options of a solicitation (source) or
+ * an advertisement (target) must be the identity's MAC, and an
+ * advertisement's target one of its addresses. Else a guest could answer,
+ * from its own source, for another guest's address or the gateway's. The
+ * kernel heeds ND only with hop limit 255, and not fragmented (RFC 6980,
+ * suppress_frag_ndisc): nothing else is looked at.
+ */
+static bool ndvmfw_nd_ok(const struct ndvmfw_ident *id,
+			 const struct sk_buff *skb, unsigned int off,
+			 unsigned int end, u8 type)
+{
+	const struct nd_opt_hdr *o;
+	struct nd_opt_hdr _o[4];	/* 8 bytes: an Ethernet address option */
+	const struct in6_addr *target;
+	struct in6_addr _target;
+
+	if (type == NDISC_NEIGHBOUR_ADVERTISEMENT) {
+		target = skb_header_pointer(skb, off + sizeof(struct icmp6hdr),
+					    sizeof(_target), &_target);
+		if (!target || (!ndvmfw_ident_has(id, NFPROTO_IPV6, target) &&
+				!ipv6_addr_equal(target, &id->ll)))
+			return false;
+	}
+	off += type == NDISC_ROUTER_SOLICITATION ? sizeof(struct rs_msg) :
+						   sizeof(struct nd_msg);
+	while (off < end) {
+		o = skb_header_pointer(skb, off, sizeof(*o), _o);
+		if (!o || !o->nd_opt_len || end - off < o->nd_opt_len * 8U)
+			return false;
+		if (o->nd_opt_type == ND_OPT_SOURCE_LL_ADDR ||
+		    o->nd_opt_type == ND_OPT_TARGET_LL_ADDR) {
+			o = skb_header_pointer(skb, off, sizeof(_o), _o);
+			if (!o || o->nd_opt_len != 1 ||
+			    !ether_addr_equal((const u8 *)(o + 1), id->mac))
+				return false;
+		}
+		off += o->nd_opt_len * 8U;
+	}
+	return true;
+}
+
 static enum ndvmfw_spoof ndvmfw_spoof_ip6(const struct ndvmfw_ident *id,
 					  const struct sk_buff *skb)
 {
+	const struct icmp6hdr *ih;
+	struct icmp6hdr _ih;
 	struct ipv6hdr _h;
 	const struct ipv6hdr *h = skb_header_pointer(skb, 0, sizeof(_h), &_h);
+	unsigned int off, end;
+	bool any;
 
 	if (!h)
 		return NDVMFW_SPOOF_OTHER;
-	if (ndvmfw_ident_has(id, NFPROTO_IPV6, &h->saddr) ||
-	    ipv6_addr_equal(&h->saddr, &id->ll))
+	any = ipv6_addr_any(&h->saddr);
+	if (!any && !ndvmfw_ident_has(id, NFPROTO_IPV6, &h->saddr) &&
+	    !ipv6_addr_equal(&h->saddr, &id->ll))
+		return NDVMFW_SPOOF_IP;
+	ih = NULL;
+	if (ndvmfw_ipv6_upper(skb, &off, &end) == IPPROTO_ICMPV6)
+		ih = skb_header_pointer(skb, off, sizeof(_ih), &_ih);
+	if (!ih)
+		return any ? NDVMFW_SPOOF_IP : NDVMFW_SPOOF_NONE;
+	switch (ih->icmp6_type) {
+	case NDISC_ROUTER_SOLICITATION:
+	case NDISC_NEIGHBOUR_SOLICITATION:
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+		if (h->hop_limit == 255 &&
+		    !ndvmfw_nd_ok(id, skb, off, end, ih->icmp6_type))
+			return NDVMFW_SPOOF_IP;
+		/* from ::, duplicate address detection: for its own address */
+		if (any && ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION) {
+			const struct in6_addr *t;
+			struct in6_addr _t;
+
+			t = skb_header_pointer(skb, off + sizeof(_ih),
+					       sizeof(_t), &_t);
+			if (!t || (!ndvmfw_ident_has(id, NFPROTO_IPV6, t) &&
+				   !ipv6_addr_equal(t, &id->ll)))
+				return NDVMFW_SPOOF_IP;
+		}
+		return any && ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT ?
+			NDVMFW_SPOOF_IP : NDVMFW_SPOOF_NONE;
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case ICMPV6_MLD2_REPORT:
 		return NDVMFW_SPOOF_NONE;
-	/* duplicate address detection, router solicitation, MLD reports */
-	if (ipv6_addr_any(&h->saddr) &&
-	    (h->nexthdr == IPPROTO_ICMPV6 || h->nexthdr == NEXTHDR_HOP))
-		return NDVMFW_SPOOF_NONE;
-	return NDVMFW_SPOOF_IP;
+	}
+	/* from :: only the above: DAD, router solicitation, MLD reports */
+	return any ? NDVMFW_SPOOF_IP : NDVMFW_SPOOF_NONE;
 }
 
 struct ndvmfw_arp_eth {

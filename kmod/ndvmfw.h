@@ -58,7 +58,7 @@ enum ndvmfw_stat {
 /* Why antispoof dropped a frame; counted per interface. */
 enum ndvmfw_spoof {
 	NDVMFW_SPOOF_MAC,	/* Ethernet source is not the bound MAC */
-	NDVMFW_SPOOF_IP,	/* IPv4/IPv6 source not bound */
+	NDVMFW_SPOOF_IP,	/* IPv4/IPv6 source, or a neighbour lie */
 	NDVMFW_SPOOF_ARP,	/* ARP sender MAC or address not bound */
 	NDVMFW_SPOOF_OTHER,	/* no identity, VLAN tag, other protocol */
 	NDVMFW_SPOOF_MAX,
@@ -107,6 +107,8 @@ void ndvmfw_table_exit(void);
 /* packet.c */
 int ndvmfw_key_packet(struct ndvmfw_key *k, const struct sk_buff *skb,
 		      unsigned int nhoff, bool v6, enum ndvmfw_stat *why);
+int ndvmfw_ipv6_upper(const struct sk_buff *skb, unsigned int *thoff,
+		      unsigned int *end);
 
 /* log.c */
 struct nf_hook_state;

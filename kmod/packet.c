@@ -181,6 +181,35 @@ static int ndvmfw_key_ipv6(struct ndvmfw_key *k, const struct sk_buff *skb,
 }
 
 /**
+ * ndvmfw_ipv6_upper - find the upper-layer header of an IPv6 packet
+ * @skb: the packet, its IPv6 header at offset 0
+ * @thoff: its offset
+ * @end: the end of the payload, as the IPv6 header says
+ *
+ * The same walk as the rules' (at most NDVMFW_MAX_EXTHDRS extension
+ * headers, atomic fragments only).
+ *
+ * Return: the upper-layer protocol (NEXTHDR_NONE if none), or -EINVAL
+ * for a fragment, too many extension headers or a malformed packet.
+ */
+int ndvmfw_ipv6_upper(const struct sk_buff *skb, unsigned int *thoff,
+		      unsigned int *end)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr _ip6h;
+	enum ndvmfw_stat why;
+
+	ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+	if (!ip6h || ip6h->version != 6)
+		return -EINVAL;
+	*end = sizeof(_ip6h) + ntohs(ip6h->payload_len);
+	if (*end > skb->len)
+		return -EINVAL;
+	return ndvmfw_ipv6_walk(skb, sizeof(_ip6h), *end, ip6h->nexthdr,
+				thoff, &why);
+}
+
+/**
  * ndvmfw_key_packet - fill the protocol, address and L4 parts of a key
  * @k: the key; the interface and state parts are the caller's
  * @skb: the packet

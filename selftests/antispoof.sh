@@ -95,6 +95,30 @@ check "ARP with another sender address or MAC: dropped-arp counted 2" \
 	[ "$(link_drop vif1.0 arp)" -eq $((arp0 + 2)) ]
 check_not "the NDVM learnt no neighbour from them" \
 	sh -c "$IP neigh show dev vif1.0 | grep -q '10.137.0.6\|$FAKE'"
+# Neighbour Discovery binds IPv6 addresses to MACs, as ARP does: guest 1,
+# a proxy for fd00:1::6, an address not bound to it, answers the NDVM's
+# solicitation for it with an advertisement from its own address.
+# Antispoof drops that: the NDVM learns no neighbour fd00:1::6.
+proxy_nd() {
+	guest g1 sh -c 'echo 1 >/proc/sys/net/ipv6/conf/eth0/forwarding
+		echo 1 >/proc/sys/net/ipv6/conf/eth0/proxy_ndp'
+	$IP -n g1 -6 neigh add proxy fd00:1::6 dev eth0
+	$IP -6 neigh del fd00:1::6 dev vif1.0 2>/dev/null
+	# resolve it: the NDVM solicits fd00:1::6 (NTF_USE)
+	$IP -6 neigh replace fd00:1::6 dev vif1.0 use
+}
+learnt() {
+	$IP -6 neigh show fd00:1::6 dev vif1.0 | grep -q lladdr
+}
+ip0=$(link_drop vif1.0 ip)
+proxy_nd
+sleep 3
+check_not "an advertisement for an address not bound: no neighbour learnt" \
+	learnt
+check "... dropped-ip counted it ($ip0 -> $(link_drop vif1.0 ip))" \
+	[ "$(link_drop vif1.0 ip)" -gt "$ip0" ]
+$IP -n g1 -6 neigh del proxy fd00:1::6 dev eth0
+
 ip0=$(link_drop vif1.0 ip)
 check "genuine ARP and ping to the NDVM pass" ping_from g1 10.137.0.1
 check "ping6 from the MAC's link-local address passes" \
@@ -129,6 +153,11 @@ check "without antispoof: v4 from another address passes" got 3
 check "without antispoof: another source MAC passes" got 5
 check "status: vif1.0 bound, antispoof off" \
 	sh -c "$FWCTL status | grep -q '^link vif1.0: identity=bind .*antispoof=no'"
+proxy_nd
+check "without antispoof: the advertisement teaches the NDVM fd00:1::6" \
+	wait_for learnt
+$IP -n g1 -6 neigh del proxy fd00:1::6 dev eth0
+$IP -6 neigh del fd00:1::6 dev vif1.0 2>/dev/null
 
 # the oracle: nftables with "fwctl translate" of the antispoof rules
 $FWCTL translate "$R" >/tmp/antispoof.nft

@@ -127,9 +127,13 @@
  *   carry its identity, checked at netdev ingress before anything else:
  *   the Ethernet source is the bound MAC; IPv4 and IPv6 sources are bound
  *   addresses, or the IPv6 link-local address derived from the MAC, or
- *   the unspecified address in ICMPv6 and hop-by-hop (MLD) packets; ARP
- *   carries the bound MAC as sender and a bound IPv4 address or 0.0.0.0
- *   as sender address. VLAN-tagged frames and other protocols are
+ *   the unspecified address in router and neighbour solicitations and
+ *   MLD reports; ARP carries the bound MAC as sender and a bound IPv4
+ *   address or 0.0.0.0 as sender address; IPv6 Neighbour Discovery (hop
+ *   limit 255) carries the bound MAC in its link-layer address options,
+ *   an advertisement a bound address (or the link-local one) as target,
+ *   and a solicitation from the unspecified address (duplicate address
+ *   detection) one as well. VLAN-tagged frames and other protocols are
  *   dropped, and so is everything from an interface without an identity.
  *   Each drop is counted per interface (NDVMFW_CMD_GET_LINKS).
  *
