@@ -301,7 +301,12 @@ static unsigned int ndvmfw_ingress_hook(void *priv, struct sk_buff *skb,
 
 	if (unlikely(!rcu_access_pointer(ndvmfw_active)))
 		return ndvmfw_unloaded();
-	if (READ_ONCE(l->antispoof)) {
+	/*
+	 * The machine's own multicast, looped back on the interface it went
+	 * out of (dev_loopback_xmit(): no Ethernet header); nothing received
+	 * is ever marked so.
+	 */
+	if (READ_ONCE(l->antispoof) && skb->pkt_type != PACKET_LOOPBACK) {
 		why = ndvmfw_spoof_check(rcu_dereference(l->ident), skb);
 		if (unlikely(why != NDVMFW_SPOOF_NONE)) {
 			atomic64_inc(&READ_ONCE(l->stats)->drop[why]);

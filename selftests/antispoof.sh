@@ -209,6 +209,13 @@ check "the flood met antispoof ($ip0 -> $(link_drop vif1.0 ip) dropped-ip)" \
 check_not "no spoofed frame reached the uplink" got 50
 check "a genuine frame after them did" got 60
 
+# The NDVM's own multicast comes back to it on the interface it went out
+# of, looped back, without an Ethernet header: not a guest's frame.
+other0=$(link_drop vif1.0 other)
+ping6 -c 2 -W 2 -I vif1.0 ff02::1 >/dev/null 2>&1
+check "the NDVM's own looped-back multicast is no antispoof drop ($other0 -> $(link_drop vif1.0 other))" \
+	[ "$(link_drop vif1.0 other)" = "$other0" ]
+
 # hotplug: an interface that appears joins its bridge and comes up
 H=$(printf 'policy accept\nhotplug hp* bridge br9\n' | rules hotplug)
 check "load hotplug" $FWCTL load "$H"
