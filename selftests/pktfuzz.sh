@@ -6,7 +6,9 @@
 # extension header chains beyond the bound, fragments, lying length
 # fields. Every frame the NDVM received is accounted for: it was counted
 # by exactly one rule, the policy, or a drop counter (malformed, fragment,
-# exthdr, vlan). The frames received are the bridge ports' rx_packets: a
+# exthdr, vlan). A second run does the same with antispoof on guest 1's
+# port (pktfuzz -a: Neighbour Discovery among the frames), whose drop
+# counters then count too. The frames received are the bridge ports' rx_packets: a
 # frame the guest's kernel took can reach the NDVM as several (one with
 # GSO metadata is segmented in software in the guest before veth hands it
 # over: 10 frames more than sent in 1.5 million, once) or as none (veth's
@@ -91,4 +93,38 @@ check "no frame vanished: $rx received + $lost lost >= ${sent:-?} sent" \
 check "the malformed counter moved" [ "$(status_field malformed-packets)" -gt 0 ]
 check "the vlan counter moved" [ "$(status_field vlan-packets)" -gt 0 ]
 check "afterwards guest 1 still pings the uplink" ping_from g1 10.0.0.2
+
+# Antispoof's checks under the same fuzzing, guest 1's port bound to
+# pktfuzz's sources (and to the guest's own address), with pktfuzz -a:
+# IPv6 Neighbour Discovery with odd targets and options among the frames.
+# Every frame received is now counted by a rule, the policy, a drop
+# counter, or one of the port's antispoof drop counters.
+G1MAC=$(guest g1 cat /sys/class/net/eth0/address)
+A=$( { cat "$R"
+	echo "bind vif1.0 mac $G1MAC ip 10.0.0.5,10.137.0.5,fd00:1::5"
+	echo "antispoof vif1.0"; } | rules pktfuzz-antispoof)
+check "load the rules with antispoof on guest 1's port" $FWCTL load "$A"
+spoofed() {
+	$FWCTL status | sed -n 's/^link vif1.0: .* dropped-mac=\([0-9]*\) dropped-ip=\([0-9]*\) dropped-arp=\([0-9]*\) dropped-other=\([0-9]*\).*/\1 \2 \3 \4/p' |
+		awk '{ print $1 + $2 + $3 + $4 }'
+}
+sleep 1
+before=$(($(counted) + $(spoofed))) rx0=$(received) lost0=$(lost)
+ip0=$($FWCTL status | sed -n 's/^link vif1.0: .* dropped-ip=\([0-9]*\).*/\1/p')
+guest g1 pktfuzz -a eth0 "$UPMAC" "$N" 2 >/tmp/pktfuzz.out
+sleep 1
+after=$(($(counted) + $(spoofed))) rx=$(($(received) - rx0))
+lost=$(($(lost) - lost0))
+sent=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' /tmp/pktfuzz.out)
+log "pktfuzz -a: $(cat /tmp/pktfuzz.out); $rx received, $lost lost on the way"
+$FWCTL status | grep '^link vif1.0' | sed 's/^/#   /'
+check "pktfuzz -a sent frames" [ "${sent:-0}" -gt $((N / 2)) ]
+check "with antispoof every frame received is accounted for: $((after - before)) counted = $rx received" \
+	[ $((after - before)) -eq "$rx" ]
+check "no frame vanished: $rx received + $lost lost >= ${sent:-?} sent" \
+	[ $((rx + lost)) -ge "${sent:--1}" ]
+check "antispoof dropped some as spoofed IP or Neighbour Discovery" \
+	[ "$($FWCTL status | sed -n 's/^link vif1.0: .* dropped-ip=\([0-9]*\).*/\1/p')" -gt "$ip0" ]
+check "afterwards guest 1 still pings the uplink, antispoof on" \
+	ping_from g1 10.0.0.2
 exit $ret

@@ -3,7 +3,7 @@
  * pktfuzz: malformed and odd frames into an interface's peer, the way a
  * hostile guest would send them.
  *
- *   pktfuzz IFACE DSTMAC COUNT SEED [FIRST]
+ *   pktfuzz [-a] IFACE DSTMAC COUNT SEED [FIRST]
  *
  * Sends COUNT frames out of IFACE (an AF_PACKET socket with
  * PACKET_VNET_HDR, so that each frame carries a virtio_net_hdr as from a
@@ -19,6 +19,11 @@
  * sendto() refused (e.g. GSO metadata virtio_net_hdr_to_skb rejects).
  * With FIRST, frames before it are made but not sent (to find which frame
  * of a run does something), and each one sent is printed in hex.
+ * -a aims at antispoof's IPv6 checks as well: half the IPv6 frames are
+ * ICMPv6, half have hop limit 255 and the unspecified source now and
+ * then, and ICMPv6 is mostly Neighbour Discovery, with a target (IFACE's bound address or
+ * another) and options of any type and length, link-layer ones carrying
+ * IFACE's MAC or another. The frames of a seed without -a are unchanged.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +40,8 @@
 #include <unistd.h>
 
 static unsigned long long state;
+static int aim_nd;		/* -a */
+static uint8_t own_mac[6];
 
 static uint32_t rnd(void)
 {
@@ -109,6 +116,35 @@ static size_t v4(uint8_t *p)
 
 static const uint8_t exts[] = { 0, 60, 43, 44 };
 
+/*
+ * -a: ICMPv6 at @p as Neighbour Discovery (RS, RA, NS, NA, redirect):
+ * header, target, options; returns its length.
+ */
+static size_t nd(uint8_t *p)
+{
+	size_t n, i, k, opts = below(4);
+
+	p[0] = 133 + below(5);
+	p[1] = below(8) ? 0 : rnd();
+	memset(p + 2, 0, 6);
+	/* the target: the bound fd00:1::5, or another */
+	memcpy(p + 8, "\xfd\x00\x00\x01\0\0\0\0\0\0\0\0\0\0\0\x05", 16);
+	if (below(2))
+		p[23] = rnd();
+	n = p[0] == 133 ? 8 : 24;
+	for (k = 0; k < opts; k++) {
+		p[n] = below(4) ? 1 + below(2) : rnd();	/* SLLA, TLLA */
+		p[n + 1] = below(6) ? 1 : below(4);	/* 8-byte units */
+		if (p[n + 1] == 1 && below(2))
+			memcpy(p + n + 2, own_mac, 6);
+		else
+			for (i = 2; i < 8; i++)
+				p[n + i] = rnd();
+		n += p[n + 1] ? p[n + 1] * 8 : 8;
+	}
+	return n;
+}
+
 static size_t v6(uint8_t *p)
 {
 	int next = 0, k, nexts = below(3) ? below(3) : below(13);
@@ -131,9 +167,17 @@ static size_t v6(uint8_t *p)
 		}
 		n += 8;
 	}
-	next = protos[below(sizeof(protos))];
+	next = aim_nd && below(2) ? 58 : protos[below(sizeof(protos))];
 	*nh = next;
-	n += l4(p + n, next);
+	if (aim_nd && below(2)) {
+		p[7] = 255;
+		if (!below(4))
+			memset(p + 8, 0, 16);
+	}
+	if (aim_nd && next == 58 && below(4))
+		n += nd(p + n);
+	else
+		n += l4(p + n, next);
 	put16(p + 4, below(6) ? n - 40 : below(2000));	/* payload length */
 	return n;
 }
@@ -148,12 +192,17 @@ int main(int argc, char *argv[])
 	int fd, one = 1, tags, t;
 	size_t n, l3;
 
+	if (argc > 1 && !strcmp(argv[1], "-a")) {
+		aim_nd = 1;
+		argc--;
+		argv++;
+	}
 	if (argc == 6)
 		first = strtoul(argv[5], NULL, 0);
 	if (argc < 5 || argc > 6 || sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
 				&dst[0], &dst[1], &dst[2], &dst[3], &dst[4],
 				&dst[5]) != 6) {
-		fprintf(stderr, "usage: pktfuzz IFACE DSTMAC COUNT SEED [FIRST]\n");
+		fprintf(stderr, "usage: pktfuzz [-a] IFACE DSTMAC COUNT SEED [FIRST]\n");
 		return 2;
 	}
 	count = strtoul(argv[3], NULL, 0);
@@ -165,6 +214,7 @@ int main(int argc, char *argv[])
 		perror("pktfuzz");
 		return 2;
 	}
+	memcpy(own_mac, ifr.ifr_hwaddr.sa_data, 6);
 	sll.sll_ifindex = if_nametoindex(argv[1]);
 	memcpy(sll.sll_addr, dst, 6);
 	for (i = 0; i < count; i++) {
