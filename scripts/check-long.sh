@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # make check-long: the long runs, in stages. On a 2-CPU machine the whole
 # takes about 4.5 hours, longer than one sitting, so each stage that
-# passes leaves build/check-long/STAGE.ok (the commit and tree it ran on,
-# when, how long) beside its output, STAGE.log. Run again in the same
-# tree and unchanged, it skips those stages and goes on with the first
-# that did not pass. A change to the tree (commit or uncommitted diff)
+# passes leaves build/check-long/STAGE.ok (when, how long) beside its
+# output, STAGE.log, and its command, STAGE.cmd. Run again in the same
+# tree and unchanged, it skips the stages that passed with the same
+# command (sizes) and goes on with the first that did not. A change to the tree (commit or uncommitted diff)
 # starts the run over, as does CHECK_LONG_FRESH=1.
 #
 # The stages, both test kernels side by side in the VM ones:
@@ -62,7 +62,7 @@ tree_id() {
 TREE=$(tree_id)
 mkdir -p "$S"
 if [ "${CHECK_LONG_FRESH:-0}" = 1 ] || [ "$(cat "$S/tree" 2>/dev/null)" != "$TREE" ]; then
-	rm -f "$S"/*.ok "$S"/*.log
+	rm -f "$S"/*.ok "$S"/*.log "$S"/*.cmd
 	echo "$TREE" >"$S/tree"
 	date -u +%FT%TZ >"$S/started"
 fi
@@ -72,10 +72,13 @@ scripts/deps.sh --if-missing || exit 1
 
 for st in $STAGES; do
 	cmd=$(stage_cmd "$st")
-	if [ -f "$S/$st.ok" ]; then
+	# passed earlier, at the same sizes
+	if [ -f "$S/$st.ok" ] && [ "$(cat "$S/$st.cmd" 2>/dev/null)" = "$cmd" ]; then
 		echo "# stage $st: passed earlier ($(cat "$S/$st.ok")), skipped"
 		continue
 	fi
+	rm -f "$S/$st.ok"
+	echo "$cmd" >"$S/$st.cmd"
 	echo "# stage $st: $cmd"
 	t0=$(date +%s)
 	bash -c "$cmd" >"$S/$st.log" 2>&1
