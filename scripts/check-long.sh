@@ -3,10 +3,12 @@
 # make check-long: the long runs, in stages. On a 2-CPU machine the whole
 # takes about 4.5 hours, longer than one sitting, so each stage that
 # passes leaves build/check-long/STAGE.ok (when, how long) beside its
-# output, STAGE.log, and its command, STAGE.cmd. Run again in the same
+# output, STAGE.log, its VMs' consoles, STAGE.VERSION.vm.log (the tests'
+# figures are there), and its command, STAGE.cmd. Run again in the same
 # tree and unchanged, it skips the stages that passed with the same
-# command (sizes) and goes on with the first that did not. A change to the tree (commit or uncommitted diff)
-# starts the run over, as does CHECK_LONG_FRESH=1.
+# command (sizes) and goes on with the first that did not. A change to
+# the tree (commit or uncommitted diff) starts the run over, as does
+# CHECK_LONG_FRESH=1.
 #
 # The stages, both test kernels side by side in the VM ones:
 #   unit       selftests/unit long: the classifier against the reference
@@ -84,6 +86,13 @@ for st in $STAGES; do
 	bash -c "$cmd" >"$S/$st.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - t0))
+	# the VMs' consoles, with the tests' figures: the next stage's
+	# run.sh starts its build directories afresh
+	for f in build/*/vm.log; do
+		[ "$f" -nt "$S/$st.cmd" ] || continue
+		v=${f#build/}
+		cp "$f" "$S/$st.${v%/vm.log}.vm.log"
+	done
 	grep -E '^(not )?ok - |^#|passed, .* failed$' "$S/$st.log" | grep -v '^# [0-9]' | tail -n 60
 	if [ $rc = 0 ]; then
 		echo "$(date -u +%FT%TZ), $secs s" >"$S/$st.ok"
