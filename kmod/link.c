@@ -117,29 +117,38 @@ static bool ndvmfw_ident_has(const struct ndvmfw_ident *id, u8 family,
 	return false;
 }
 
+/* One of the identity's IPv6 addresses, or its link-local one. */
+static bool ndvmfw_ident_has6(const struct ndvmfw_ident *id,
+			      const struct in6_addr *a)
+{
+	return ndvmfw_ident_has(id, NFPROTO_IPV6, a) ||
+	       ipv6_addr_equal(a, &id->ll);
+}
+
 /*
  * Neighbour Discovery binds an IPv6 address to a MAC address, as ARP does
  * for IPv4: the link-layer address options of a solicitation (source) or
- * an advertisement (target) must be the identity's MAC, and an
- * advertisement's target one of its addresses. Else a guest could answer,
- * from its own source, for another guest's address or the gateway's. The
- * kernel heeds ND only with hop limit 255, and not fragmented (RFC 6980,
- * suppress_frag_ndisc): nothing else is looked at.
+ * an advertisement (target) must be the identity's MAC, and the target of
+ * an advertisement, or of a duplicate address probe (@any: from ::), one
+ * of its addresses. Else a guest could answer, from its own source, for
+ * another guest's address or the gateway's. The kernel heeds ND only with
+ * hop limit 255, and not fragmented (RFC 6980, suppress_frag_ndisc):
+ * nothing else is looked at.
  */
 static bool ndvmfw_nd_ok(const struct ndvmfw_ident *id,
 			 const struct sk_buff *skb, unsigned int off,
-			 unsigned int end, u8 type)
+			 unsigned int end, u8 type, bool any)
 {
 	const struct nd_opt_hdr *o;
 	struct nd_opt_hdr _o[4];	/* 8 bytes: an Ethernet address option */
 	const struct in6_addr *target;
 	struct in6_addr _target;
 
-	if (type == NDISC_NEIGHBOUR_ADVERTISEMENT) {
+	if (type == NDISC_NEIGHBOUR_ADVERTISEMENT ||
+	    (type == NDISC_NEIGHBOUR_SOLICITATION && any)) {
 		target = skb_header_pointer(skb, off + sizeof(struct icmp6hdr),
 					    sizeof(_target), &_target);
-		if (!target || (!ndvmfw_ident_has(id, NFPROTO_IPV6, target) &&
-				!ipv6_addr_equal(target, &id->ll)))
+		if (!target || !ndvmfw_ident_has6(id, target))
 			return false;
 	}
 	off += type == NDISC_ROUTER_SOLICITATION ? sizeof(struct rs_msg) :
@@ -163,7 +172,7 @@ static bool ndvmfw_nd_ok(const struct ndvmfw_ident *id,
 static enum ndvmfw_spoof ndvmfw_spoof_ip6(const struct ndvmfw_ident *id,
 					  const struct sk_buff *skb)
 {
-	const struct icmp6hdr *ih;
+	const struct icmp6hdr *ih = NULL;
 	struct icmp6hdr _ih;
 	struct ipv6hdr _h;
 	const struct ipv6hdr *h = skb_header_pointer(skb, 0, sizeof(_h), &_h);
@@ -173,34 +182,25 @@ static enum ndvmfw_spoof ndvmfw_spoof_ip6(const struct ndvmfw_ident *id,
 	if (!h)
 		return NDVMFW_SPOOF_OTHER;
 	any = ipv6_addr_any(&h->saddr);
-	if (!any && !ndvmfw_ident_has(id, NFPROTO_IPV6, &h->saddr) &&
-	    !ipv6_addr_equal(&h->saddr, &id->ll))
+	if (!any && !ndvmfw_ident_has6(id, &h->saddr))
 		return NDVMFW_SPOOF_IP;
-	ih = NULL;
-	if (ndvmfw_ipv6_upper(skb, &off, &end) == IPPROTO_ICMPV6)
+	end = sizeof(*h) + ntohs(h->payload_len);
+	if (end <= skb->len &&
+	    ndvmfw_ipv6_upper(skb, h->nexthdr, end, &off) == IPPROTO_ICMPV6)
 		ih = skb_header_pointer(skb, off, sizeof(_ih), &_ih);
 	if (!ih)
 		return any ? NDVMFW_SPOOF_IP : NDVMFW_SPOOF_NONE;
 	switch (ih->icmp6_type) {
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+		if (any)
+			return NDVMFW_SPOOF_IP;
+		fallthrough;
 	case NDISC_ROUTER_SOLICITATION:
 	case NDISC_NEIGHBOUR_SOLICITATION:
-	case NDISC_NEIGHBOUR_ADVERTISEMENT:
 		if (h->hop_limit == 255 &&
-		    !ndvmfw_nd_ok(id, skb, off, end, ih->icmp6_type))
+		    !ndvmfw_nd_ok(id, skb, off, end, ih->icmp6_type, any))
 			return NDVMFW_SPOOF_IP;
-		/* from ::, duplicate address detection: for its own address */
-		if (any && ih->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION) {
-			const struct in6_addr *t;
-			struct in6_addr _t;
-
-			t = skb_header_pointer(skb, off + sizeof(_ih),
-					       sizeof(_t), &_t);
-			if (!t || (!ndvmfw_ident_has(id, NFPROTO_IPV6, t) &&
-				   !ipv6_addr_equal(t, &id->ll)))
-				return NDVMFW_SPOOF_IP;
-		}
-		return any && ih->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT ?
-			NDVMFW_SPOOF_IP : NDVMFW_SPOOF_NONE;
+		return NDVMFW_SPOOF_NONE;
 	case ICMPV6_MGM_REPORT:
 	case ICMPV6_MGM_REDUCTION:
 	case ICMPV6_MLD2_REPORT:

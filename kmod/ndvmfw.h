@@ -107,8 +107,8 @@ void ndvmfw_table_exit(void);
 /* packet.c */
 int ndvmfw_key_packet(struct ndvmfw_key *k, const struct sk_buff *skb,
 		      unsigned int nhoff, bool v6, enum ndvmfw_stat *why);
-int ndvmfw_ipv6_upper(const struct sk_buff *skb, unsigned int *thoff,
-		      unsigned int *end);
+int ndvmfw_ipv6_upper(const struct sk_buff *skb, u8 nexthdr,
+		      unsigned int end, unsigned int *thoff);
 
 /* log.c */
 struct nf_hook_state;

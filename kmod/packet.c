@@ -183,8 +183,9 @@ static int ndvmfw_key_ipv6(struct ndvmfw_key *k, const struct sk_buff *skb,
 /**
  * ndvmfw_ipv6_upper - find the upper-layer header of an IPv6 packet
  * @skb: the packet, its IPv6 header at offset 0
- * @thoff: its offset
- * @end: the end of the payload, as the IPv6 header says
+ * @nexthdr: the IPv6 header's next header
+ * @end: the end of the payload, as the IPv6 header says (at most skb->len)
+ * @thoff: the upper-layer header's offset
  *
  * The same walk as the rules' (at most NDVMFW_MAX_EXTHDRS extension
  * headers, atomic fragments only).
@@ -192,20 +193,12 @@ static int ndvmfw_key_ipv6(struct ndvmfw_key *k, const struct sk_buff *skb,
  * Return: the upper-layer protocol (NEXTHDR_NONE if none), or -EINVAL
  * for a fragment, too many extension headers or a malformed packet.
  */
-int ndvmfw_ipv6_upper(const struct sk_buff *skb, unsigned int *thoff,
-		      unsigned int *end)
+int ndvmfw_ipv6_upper(const struct sk_buff *skb, u8 nexthdr,
+		      unsigned int end, unsigned int *thoff)
 {
-	const struct ipv6hdr *ip6h;
-	struct ipv6hdr _ip6h;
 	enum ndvmfw_stat why;
 
-	ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
-	if (!ip6h || ip6h->version != 6)
-		return -EINVAL;
-	*end = sizeof(_ip6h) + ntohs(ip6h->payload_len);
-	if (*end > skb->len)
-		return -EINVAL;
-	return ndvmfw_ipv6_walk(skb, sizeof(_ip6h), *end, ip6h->nexthdr,
+	return ndvmfw_ipv6_walk(skb, sizeof(struct ipv6hdr), end, nexthdr,
 				thoff, &why);
 }
 
