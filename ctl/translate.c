@@ -16,9 +16,11 @@
  * Each nft rule carries a counter and the comment "rule N" of the ndvmfw
  * rule it comes from, so that counters can be compared rule by rule.
  * Interfaces that "antispoof" covers and that have a "bind" statement get
- * an ingress chain each in a netdev table, with the same checks; the
- * identities the module reads from xenstore and "hotplug" have no nft
- * counterpart, said in comment lines. Every filter chain starts by
+ * an ingress chain each in a netdev table, with the same checks, except
+ * that of Neighbour Discovery's options only the first is checked (nft
+ * cannot walk them; a comment line says so); the identities the module
+ * reads from xenstore and "hotplug" have no nft counterpart, said in
+ * comment lines. Every filter chain starts by
  * dropping fragments, as the module does with a fragment that no
  * defragmenter reassembled (on a bridge, every fragment while no filter
  * rule uses "state"), before any rule sees it.
@@ -307,12 +309,62 @@ static void fw_translate_rule(FILE *f, const struct ndvmfw_ruleset *rs,
 	}
 }
 
+/*
+ * An IPv6 address or prefix as a 128-bit integer, or a range of them: how
+ * raw payload (@th,64,128, the target of a neighbour solicitation or
+ * advertisement) is compared; nftables 1.0 has no "icmpv6 taddr".
+ */
+static void fw_raw6(char *buf, size_t len, const u8 *addr, unsigned int plen)
+{
+	char lo[33], hi[33];
+	unsigned int i, bits;
+	u8 host;
+
+	for (i = 0; i < 16; i++) {
+		bits = plen > 8 * i ? plen - 8 * i : 0;
+		host = bits >= 8 ? 0 : 0xff >> bits;
+		snprintf(lo + 2 * i, 3, "%02x", addr[i] & ~host & 0xff);
+		snprintf(hi + 2 * i, 3, "%02x", addr[i] | host);
+	}
+	if (plen < 128)
+		fw_cat(buf, len, "0x%s-0x%s", lo, hi);
+	else
+		fw_cat(buf, len, "0x%s", lo);
+}
+
 /* An antispoof check: counted, and commented with the reason. */
 static void fw_spoof_rule(FILE *f, const char *ifname, const char *why,
 			  const char *match)
 {
 	fprintf(f, "\t\t%s counter drop comment \"antispoof %s %s\"\n", match,
 		ifname, why);
+}
+
+/* What antispoof lets through from ::, and Neighbour Discovery's prefix */
+#define FW_FROM_ANY "nd-router-solicit, nd-neighbor-solicit, " \
+	"mld-listener-report, mld-listener-done, mld2-listener-report"
+#define FW_ND "ip6 hoplimit 255 icmpv6 type "
+
+/*
+ * The first option of Neighbour Discovery messages of @types, at bit @at of
+ * the ICMPv6 header: no length 0, and a link-layer address option is
+ * 8 bytes long and carries @mac.
+ */
+static void fw_nd_opt(FILE *f, const char *ifname, const char *types,
+		      unsigned int at, const u8 *mac)
+{
+	char m[256];
+
+	snprintf(m, sizeof(m), FW_ND "%s @th,%u,8 0", types, at + 8);
+	fw_spoof_rule(f, ifname, "ip", m);
+	snprintf(m, sizeof(m), FW_ND "%s @th,%u,8 { 1, 2 } @th,%u,8 != 1",
+		 types, at, at + 8);
+	fw_spoof_rule(f, ifname, "ip", m);
+	snprintf(m, sizeof(m),
+		 FW_ND "%s @th,%u,8 { 1, 2 } @th,%u,48 != 0x%02x%02x%02x%02x%02x%02x",
+		 types, at, at + 16, mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+	fw_spoof_rule(f, ifname, "ip", m);
 }
 
 static bool fw_antispoofed(const struct ndvmfw_ruleset *rs, const char *name)
@@ -331,6 +383,7 @@ static void fw_spoof_chain(FILE *f, const struct ndvmfw_ruleset *rs,
 			   const struct ndvmfw_ifrule *b)
 {
 	static char v4[1 << 16], v6[1 << 16], m[sizeof(v6) + 64];
+	static char t[NDVMFW_MAX_BIND_ADDRS * 72 + 40];
 	const struct ndvmfw_set *s = &rs->sets[b->set];
 	const char *n = b->iface.name;
 	char mac[18], chain[IFNAMSIZ + 8];
@@ -366,10 +419,35 @@ static void fw_spoof_chain(FILE *f, const struct ndvmfw_ruleset *rs,
 	snprintf(m, sizeof(m), "meta protocol ip%s%s%s", v4[0] ? " ip saddr != { " : "",
 		 v4, v4[0] ? " }" : "");
 	fw_spoof_rule(f, n, "ip", m);
-	fprintf(f, "\t\tmeta protocol ip6 ip6 saddr :: ip6 nexthdr { ipv6-icmp, hopopt } accept\n");
-	snprintf(m, sizeof(m), "meta protocol ip6 ip6 saddr != { %s%s%s }", lls,
-		 v6[0] ? ", " : "", v6);
+	snprintf(m, sizeof(m), "meta protocol ip6 ip6 saddr != { ::, %s%s%s }",
+		 lls, v6[0] ? ", " : "", v6);
 	fw_spoof_rule(f, n, "ip", m);
+	/* from :: only router and neighbour solicitations, MLD reports */
+	fw_spoof_rule(f, n, "ip", "ip6 saddr :: meta l4proto != ipv6-icmp");
+	fw_spoof_rule(f, n, "ip", "ip6 saddr :: icmpv6 type != { " FW_FROM_ANY " }");
+	/* Neighbour Discovery: targets, then link-layer address options */
+	t[0] = 0;
+	fw_raw6(t, sizeof(t), ll.s6_addr, 128);
+	for (i = 0; i < s->count; i++) {
+		const struct ndvmfw_elem *e = &rs->elems[s->first + i];
+
+		if (e->family != NFPROTO_IPV6)
+			continue;
+		fw_cat(t, sizeof(t), ", ");
+		fw_raw6(t, sizeof(t), e->addr, e->plen);
+	}
+	snprintf(m, sizeof(m), FW_ND "nd-neighbor-advert @th,64,128 != { %s }",
+		 t);
+	fw_spoof_rule(f, n, "ip", m);
+	snprintf(m, sizeof(m),
+		 "ip6 saddr :: " FW_ND "nd-neighbor-solicit @th,64,128 != { %s }",
+		 t);
+	fw_spoof_rule(f, n, "ip", m);
+	fprintf(f, "\t\t# ndvmfw checks every Neighbour Discovery option; %s\n",
+		"nftables cannot walk them, this checks the first");
+	fw_nd_opt(f, n, "{ nd-neighbor-solicit, nd-neighbor-advert }", 192,
+		  b->mac);
+	fw_nd_opt(f, n, "nd-router-solicit", 64, b->mac);
 	fw_spoof_rule(f, n, "other", "arp htype != 1");
 	fw_spoof_rule(f, n, "other", "arp ptype != ip");
 	fw_spoof_rule(f, n, "other", "arp hlen != 6");

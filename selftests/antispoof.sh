@@ -170,6 +170,14 @@ check_not "nft: v4 from another address: dropped" got 3
 check_not "nft: v6 from another address: dropped" got 4
 check_not "nft: another source MAC: dropped" got 5
 check_not "nft: a VLAN-tagged frame: dropped" got 6
+$IP -6 neigh flush dev vif1.0
+check "nft: ping6 from the bound address passes, neighbours learnt anew" \
+	wait_for ping_from g1 fd00:1::1
+proxy_nd
+sleep 3
+check_not "nft: an advertisement for an address not bound: no neighbour learnt" \
+	learnt
+$IP -n g1 -6 neigh del proxy fd00:1::6 dev eth0
 nft_clean
 
 # A commit turns antispoof on before its rules take effect, and off only
