@@ -16,7 +16,7 @@
 #   libfuzzer  selftests/fuzz long: 10^7 executions of each harness
 #   diff1      the routed differential test, seeds 1001-1500 x 1,000
 #              packets
-#   diff2      seeds 1501-2000, and seed 1000 with 100,000 more rules
+#   diff2      seeds 1501-2000, and seed 1500 with 100,000 more rules
 #   diffbr     the bridged differential test, 200 x 1,000; the netlink
 #              fuzzer, 10^6 messages
 #   soak       the packet fuzzer, 10^7 frames; the lifecycle soak, 10,000
