@@ -102,6 +102,13 @@ awk 'BEGIN {
 	for (i = 0; i < 100; i++)
 		printf ", fd00:%x::/32", 100 + i
 	print " }"
+	# a bind names at most 64 addresses (NDVMFW_MAX_BIND_ADDRS)
+	printf "set fzids {"
+	for (i = 0; i < 60; i++)
+		printf "%s 10.%d.%d.0/24", i ? "," : "", 200 + i / 256, i % 256
+	for (i = 0; i < 4; i++)
+		printf ", fd00:%x::/32", 300 + i
+	print " }"
 	print "set uplinks { 192.0.2.0/24, 2001:db8:99::/64 }"
 	print "accept family ip6 proto icmpv6 icmp-type { nd-neighbor-solicit, nd-neighbor-advert }"
 	print "drop in vif2.0 from @many log"
@@ -116,7 +123,7 @@ awk 'BEGIN {
 		printf "accept in vif%d.0 out uplink0 proto udp to @uplinks port %d\n", i % 2 + 1, 3000 + i
 	print "bind vif2.0 mac 02:00:00:00:02:05 ip 10.137.1.5,fd00:2::5"
 	print "antispoof vif2.0"
-	print "bind fz1.0 mac 02:00:00:00:00:01 ip @many"
+	print "bind fz1.0 mac 02:00:00:00:00:01 ip @fzids"
 	print "hotplug fz* bridge fzbr"
 }' >$BIG
 
